@@ -1,0 +1,1 @@
+"""QuotaHit: AI sales coaching, practice, call analysis and outbound automation."""

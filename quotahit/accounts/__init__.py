@@ -1,0 +1,1 @@
+"""QuotaHit accounts module."""

@@ -1,0 +1,1 @@
+"""QuotaHit dashboard module."""

@@ -1,0 +1,1 @@
+"""QuotaHit public pages: landing and not-found."""

@@ -1,0 +1,1 @@
+"""QuotaHit outbox module."""

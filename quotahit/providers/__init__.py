@@ -1,0 +1,1 @@
+"""QuotaHit providers module."""

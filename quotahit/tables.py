@@ -1,0 +1,10 @@
+"""Imports every module's tables so SQLModel's metadata (Alembic, tests) sees all of them."""
+
+from sqlmodel import SQLModel
+
+from quotahit.accounts import models as accounts_models
+from quotahit.audit import models as audit_models
+from quotahit.outbox import models as outbox_models
+
+metadata = SQLModel.metadata
+MODULES = (accounts_models, audit_models, outbox_models)

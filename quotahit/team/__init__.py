@@ -1,0 +1,1 @@
+"""QuotaHit team module: members and invitations."""

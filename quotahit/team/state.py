@@ -1,0 +1,128 @@
+"""Team page state: the organisation's members, invitations and the invite form."""
+
+from __future__ import annotations
+
+import math
+
+import reflex as rx
+
+from quotahit import wiring
+from quotahit.accounts import service
+from quotahit.accounts.service import AccountError
+from quotahit.accounts.state import SessionState, identity_of
+from quotahit.db import session_scope
+
+PAGE_SIZE = 20
+
+
+class TeamState(rx.State):
+    """Members of the caller's organisation; pending invitations for managers and admins."""
+
+    members: list[dict[str, str]] = []
+    invitations: list[dict[str, str]] = []
+    search: str = ""
+    page: int = 1
+    total: int = 0
+    invite_error: str = ""
+    loading: bool = False
+
+    @rx.var
+    def page_count(self) -> int:
+        """At least one page, so the pager reads sensibly when empty."""
+        return max(1, math.ceil(self.total / PAGE_SIZE))
+
+    @rx.event
+    async def load(self) -> None:
+        """Fetch the current page of members and the pending invitations."""
+        identity = await identity_of(self)
+        if identity is None:
+            return
+        with session_scope() as db_session:
+            rows, self.total = service.search_members(
+                db_session=db_session,
+                identity=identity,
+                query=self.search,
+                offset=(self.page - 1) * PAGE_SIZE,
+                limit=PAGE_SIZE,
+            )
+            pending = (
+                service.list_pending_invitations(db_session=db_session, identity=identity)
+                if identity.can_invite
+                else []
+            )
+        self.members = [
+            {
+                "name": row.name,
+                "email": row.email,
+                "title": row.title,
+                "role": row.role,
+                "status": "active" if row.is_active else "deactivated",
+            }
+            for row in rows
+        ]
+        self.invitations = [
+            {"id": str(row.id), "email": row.email, "role": row.role, "expires": row.expires_at}
+            for row in pending
+        ]
+
+    @rx.event
+    async def set_search(self, value: str) -> None:
+        """Search by name or e-mail, from the first page."""
+        self.search, self.page = value[:100], 1
+        await self.load()
+
+    @rx.event
+    async def next_page(self) -> None:
+        """Show the next page."""
+        if self.page < self.page_count:
+            self.page += 1
+            await self.load()
+
+    @rx.event
+    async def previous_page(self) -> None:
+        """Show the previous page."""
+        if self.page > 1:
+            self.page -= 1
+            await self.load()
+
+    @rx.event
+    async def send_invite(self, form_data: dict) -> rx.event.EventSpec | None:
+        """E-mail an invitation (the service checks the caller may invite with that role)."""
+        identity = await identity_of(self)
+        if identity is None:
+            return rx.redirect("/login")
+        session = await self.get_state(SessionState)
+        try:
+            with session_scope() as db_session:
+                invitation = service.invite(
+                    db_session=db_session,
+                    identity=identity,
+                    mailer=wiring.mailer(),
+                    links=wiring.links(),
+                    email=str(form_data.get("email", "")),
+                    role=str(form_data.get("role", "rep")),
+                    ip_address=session._client_ip(),
+                )
+                address = invitation.email
+        except AccountError as error:
+            self.invite_error = str(error)
+            return None
+        self.invite_error = ""
+        await self.load()
+        return rx.toast.success(f"Invitation sent to {address}.")
+
+    @rx.event
+    async def revoke(self, invitation_id: str) -> rx.event.EventSpec | None:
+        """Cancel a pending invitation."""
+        identity = await identity_of(self)
+        if identity is None:
+            return rx.redirect("/login")
+        try:
+            with session_scope() as db_session:
+                service.revoke_invitation(
+                    db_session=db_session, identity=identity, invitation_id=int(invitation_id)
+                )
+        except (AccountError, ValueError) as error:
+            return rx.toast.error(str(error))
+        await self.load()
+        return rx.toast.info("Invitation revoked.")

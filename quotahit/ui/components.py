@@ -1,0 +1,137 @@
+"""Small shared UI pieces: cards, form fields, callouts, empty states, pagers, badges."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from quotahit.ui import theme
+
+
+def card(*children: rx.Component, **props: Any) -> rx.Component:
+    """A Graphite card with a Gunmetal border."""
+    extra_class = props.pop("class_name", "")
+    return rx.box(
+        *children,
+        class_name=f"qh-card {extra_class}".strip(),
+        padding="1.25em",
+        width="100%",
+        **props,
+    )
+
+
+def page_heading(title: str, subtitle: str = "") -> rx.Component:
+    """The title block at the top of a page."""
+    return rx.vstack(
+        rx.heading(title, size="6", color=theme.PLATINUM),
+        rx.cond(subtitle != "", rx.text(subtitle, color=theme.SILVER, size="2")),
+        spacing="1",
+        width="100%",
+    )
+
+
+def field(label: str, name: str, **props: Any) -> rx.Component:
+    """A labelled input that a form submits by name."""
+    input_id = props.pop("id", name)
+    return rx.vstack(
+        rx.el.label(label, html_for=input_id, style={"color": theme.SILVER, "fontSize": "14px"}),
+        rx.input(name=name, id=input_id, width="100%", size="3", **props),
+        spacing="1",
+        width="100%",
+        align="start",
+    )
+
+
+def error_callout(message: rx.Var[str] | str, **props: Any) -> rx.Component:
+    """A red callout, shown only when there is a message."""
+    return rx.cond(
+        message != "",
+        rx.callout(
+            message,
+            icon="triangle_alert",
+            color_scheme="red",
+            role="alert",
+            width="100%",
+            **props,
+        ),
+    )
+
+
+def success_callout(message: rx.Var[str] | str, **props: Any) -> rx.Component:
+    """A green callout, shown only when there is a message."""
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="circle_check", color_scheme="green", width="100%", **props),
+    )
+
+
+def empty_state(icon: str, title: str, hint: str, *actions: rx.Component) -> rx.Component:
+    """What a list shows before it has anything: say why, and what to do."""
+    return rx.vstack(
+        rx.icon(icon, size=28, color=theme.MIST),
+        rx.text(title, color=theme.PLATINUM, weight="medium"),
+        rx.text(hint, color=theme.MIST, size="2", text_align="center"),
+        *actions,
+        align="center",
+        spacing="2",
+        padding="2em",
+        width="100%",
+    )
+
+
+def role_badge(role: rx.Var[str] | str) -> rx.Component:
+    """A coloured badge for a membership role."""
+    return rx.badge(
+        role,
+        color_scheme=rx.match(
+            role,
+            ("admin", "amber"),
+            ("manager", "blue"),
+            ("enablement", "green"),
+            "gray",
+        ),
+        variant="soft",
+    )
+
+
+def pager(
+    page: rx.Var[int],
+    page_count: rx.Var[int],
+    total: rx.Var[int],
+    on_previous: Any,
+    on_next: Any,
+    id_prefix: str,
+) -> rx.Component:
+    """Previous / next with the position and total."""
+    return rx.hstack(
+        rx.text(
+            "Page ", page, " of ", page_count, " · ", total, " in all", color=theme.MIST, size="2"
+        ),
+        rx.spacer(),
+        rx.button(
+            rx.icon("chevron_left", size=16),
+            "Previous",
+            on_click=on_previous,
+            disabled=page <= 1,
+            variant="soft",
+            size="1",
+            id=f"{id_prefix}-prev",
+        ),
+        rx.button(
+            "Next",
+            rx.icon("chevron_right", size=16),
+            on_click=on_next,
+            disabled=page >= page_count,
+            variant="soft",
+            size="1",
+            id=f"{id_prefix}-next",
+        ),
+        width="100%",
+        align="center",
+    )
+
+
+def submit_button(label: str, **props: Any) -> rx.Component:
+    """The primary submit button of a form; shows a spinner while the form's event runs."""
+    return rx.button(label, type="submit", size="3", width="100%", **props)
