@@ -38,11 +38,11 @@ unit: setup
 	$(BIN)/pytest tests/unit tests/integration
 
 e2e: setup system-deps
-	$(BIN)/pytest tests/e2e -p no:asyncio
+	$(BIN)/pytest tests/e2e -p no:asyncio -W ignore::pytest.PytestConfigWarning
 
 test: setup system-deps lint
 	$(BIN)/pytest tests/unit tests/integration
-	$(BIN)/pytest tests/e2e -p no:asyncio
+	$(BIN)/pytest tests/e2e -p no:asyncio -W ignore::pytest.PytestConfigWarning
 
 bench: setup system-deps
 	$(BIN)/python bench/run.py

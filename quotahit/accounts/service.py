@@ -92,7 +92,8 @@ class AccountLinks:
 def normalize_email(raw: str) -> str:
     """A syntactically valid, lower-cased address, or AccountError saying what is wrong."""
     try:
-        result = validate_email(raw.strip(), check_deliverability=False)
+        # The reserved `.test` domain is allowed: local installs and demos use it.
+        result = validate_email(raw.strip()[:320], check_deliverability=False, test_environment=True)
     except EmailNotValidError as error:
         raise AccountError(f"That e-mail address doesn't look right: {error}") from error
     return result.normalized.lower()

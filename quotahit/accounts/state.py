@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import quote
 
 import reflex as rx
 
@@ -11,6 +12,11 @@ from quotahit.accounts import service
 from quotahit.accounts.service import AccountError, Identity
 from quotahit.db import session_scope
 from quotahit.settings import get_settings
+
+
+def _login_redirect(path: str) -> rx.event.EventSpec:
+    """Back to the login page, remembering where the user was going."""
+    return rx.redirect(f"/login?next={quote(path.rstrip('/') or '/', safe='/')}")
 
 
 def _safe_next(target: str) -> str:
@@ -89,7 +95,7 @@ class SessionState(rx.State):
         identity = self._identity()
         if identity is None:
             self._forget()
-            return rx.redirect(f"/login?next={self.router.url.path}")
+            return _login_redirect(self.router.url.path)
         self._show(identity)
         return None
 
@@ -99,7 +105,7 @@ class SessionState(rx.State):
         identity = self._identity()
         if identity is None:
             self._forget()
-            return rx.redirect(f"/login?next={self.router.url.path}")
+            return _login_redirect(self.router.url.path)
         self._show(identity)
         if not identity.is_admin:
             return rx.redirect("/dashboard")

@@ -1,0 +1,173 @@
+"""Shared fixtures: a migrated database (SQLite and PostgreSQL) and the Redis service.
+
+Tests that use `db_url` (or `db_session`) run once per database. PostgreSQL and Redis are reached on
+loopback; when one is down its tests are skipped with the reason, except when
+QUOTAHIT_REQUIRE_SERVICES=1 (CI), where they fail: a green CI run means they really ran.
+
+Browser fixtures live in tests/e2e/conftest.py; nothing here may need a browser.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from quotahit import migrations
+from quotahit.db import make_engine
+
+PG_HOST, PG_PORT, PG_USER, PG_MAINTENANCE_DB = "127.0.0.1", 5432, "postgres", "test"
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}"
+TEST_DATABASE_PREFIX = "quotahit_test_"
+
+DB_KINDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+]
+
+
+# Service reachability.
+
+
+def services_required() -> bool:
+    """CI sets QUOTAHIT_REQUIRE_SERVICES=1: a missing service is then a failure, not a skip."""
+    return os.environ.get("QUOTAHIT_REQUIRE_SERVICES") == "1"
+
+
+def _maintenance_connection() -> psycopg.Connection:
+    return psycopg.connect(
+        host=PG_HOST,
+        port=PG_PORT,
+        user=PG_USER,
+        dbname=PG_MAINTENANCE_DB,
+        autocommit=True,
+        connect_timeout=3,
+    )
+
+
+@functools.cache
+def postgres_problem() -> str | None:
+    """Why PostgreSQL cannot be used, or None when it answers (checked once per run)."""
+    try:
+        with _maintenance_connection() as connection:
+            connection.execute("SELECT 1")
+    except psycopg.Error as error:
+        return (
+            f"PostgreSQL is unreachable at {PG_HOST}:{PG_PORT} "
+            f"(user {PG_USER}, database {PG_MAINTENANCE_DB}): {error}".strip()
+        )
+    return None
+
+
+@functools.cache
+def redis_problem() -> str | None:
+    """Why Redis cannot be used, or None when it answers PING (checked once per run)."""
+    import redis
+
+    client = redis.Redis(
+        host=REDIS_HOST, port=REDIS_PORT, socket_connect_timeout=3, socket_timeout=3
+    )
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        return f"Redis is unreachable at {REDIS_HOST}:{REDIS_PORT}: {error}"
+    finally:
+        client.close()
+    return None
+
+
+def require_service(problem: str | None) -> None:
+    """Skip (locally) or fail (QUOTAHIT_REQUIRE_SERVICES=1) when a service is missing."""
+    if problem is None:
+        return
+    if services_required():
+        pytest.fail(f"{problem} -- QUOTAHIT_REQUIRE_SERVICES=1 requires it", pytrace=False)
+    print(f"skipping: {problem}", file=sys.stderr)
+    pytest.skip(f"{problem} (set QUOTAHIT_REQUIRE_SERVICES=1 to make this a failure)")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Say up front whether the database and Redis tests will run."""
+    lines = []
+    for name, problem in (("PostgreSQL", postgres_problem()), ("Redis", redis_problem())):
+        if problem is None:
+            lines.append(f"{name}: reachable")
+        else:
+            verdict = "tests FAIL" if services_required() else "tests are skipped"
+            lines.append(f"{name}: {problem} -> {verdict}")
+    return lines
+
+
+# Databases.
+
+
+@contextmanager
+def fresh_database(kind: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database of the kind, dropped afterwards; yields its SQLAlchemy URL."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'quotahit-test.db'}"
+        return
+    require_service(postgres_problem())
+    name = f"{TEST_DATABASE_PREFIX}{uuid.uuid4().hex[:16]}"
+    with _maintenance_connection() as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+    finally:
+        with _maintenance_connection() as connection:
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+@pytest.fixture(params=DB_KINDS)
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no tables at all (for the migration tests)."""
+    with fresh_database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(params=DB_KINDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database migrated to head by the real Alembic migrations."""
+    with fresh_database(request.param, tmp_path) as url:
+        migrations.upgrade(url)
+        yield url
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """The app's own engine for the test database."""
+    engine = make_engine(db_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def db_session(engine: Engine) -> Iterator[Session]:
+    """A session like `quotahit.db.session_scope` opens (objects stay readable after commit)."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+# Redis.
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """Redis on loopback; skipped or failed (see `require_service`) when it is down."""
+    require_service(redis_problem())
+    return REDIS_URL
