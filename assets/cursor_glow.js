@@ -7,4 +7,5 @@
     orb.style.setProperty("--glow-y", event.clientY + "px");
   }
   window.addEventListener("pointermove", move, { passive: true });
+  window.__qhGlowReady = true;
 })();

@@ -50,7 +50,13 @@ def auth_layout(title: str, subtitle: str, *children: rx.Component) -> rx.Compon
                 rx.vstack(
                     rx.heading(title, size="5", color=theme.PLATINUM),
                     rx.text(subtitle, color=theme.SILVER, size="2"),
-                    *children,
+                    # Forms appear once the page's state is loaded, so nothing typed is lost
+                    # to a re-render and no stale message from an earlier visit flashes.
+                    rx.cond(
+                        rx.State.is_hydrated,
+                        rx.vstack(*children, spacing="4", width="100%"),
+                        rx.center(rx.spinner(), width="100%", padding="1em"),
+                    ),
                     spacing="4",
                     width="100%",
                 ),

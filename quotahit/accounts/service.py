@@ -345,7 +345,13 @@ def log_in(  # noqa: PLR0913 - credentials plus the request's context
                 ip_address=ip_address,
             )
             db_session.commit()
-        raise AccountError("That e-mail and password don't match an account.")
+        left = throttle.attempts_left(account=address, address=ip_address)
+        warning = (
+            f" {left} attempt(s) left before sign-in pauses for a few minutes."
+            if left > 0
+            else " Sign-in is now paused for a few minutes."
+        )
+        raise AccountError("That e-mail and password don't match an account." + warning)
     if not user.is_active:
         raise AccountError("This account has been deactivated. Ask your administrator.")
     if user.email_confirmed_at is None:

@@ -49,6 +49,13 @@ class LoginThrottle:
         for limit, key in self._keys(account, address):
             self._limiter.hit(limit, "login", key)
 
+    def attempts_left(self, *, account: str, address: str) -> int:
+        """How many more failures are allowed before attempts are refused."""
+        return min(
+            self._limiter.get_window_stats(limit, "login", key).remaining
+            for limit, key in self._keys(account, address)
+        )
+
     def clear_account(self, *, account: str) -> None:
         """Forget an account's failures after a successful login or password reset."""
         self._limiter.clear(self._account_limit, "login", f"account:{account}")

@@ -258,7 +258,7 @@ def _shell(title: str, content: rx.Component) -> rx.Component:
             header(title),
             _mobile_menu(),
             rx.cond(
-                SessionState.signed_in,
+                SessionState.signed_in & rx.State.is_hydrated,
                 rx.box(content, padding=["1em", "1.5em", "2em"], width="100%", max_width="1200px"),
                 rx.center(rx.spinner(size="3"), padding="4em", width="100%", id="page-loading"),
             ),
