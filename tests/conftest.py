@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import sys
 import uuid
 from collections.abc import Iterator
@@ -112,23 +113,79 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 # Databases.
 
 
+def _create_postgres_database(name: str, template: str | None = None) -> str:
+    statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template:
+        statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+    with _maintenance_connection() as connection:
+        connection.execute(statement)
+    return f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+
+
+def _drop_postgres_database(name: str) -> None:
+    with _maintenance_connection() as connection:
+        connection.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
 @contextmanager
-def fresh_database(kind: str, tmp_path: Path) -> Iterator[str]:
-    """An empty database of the kind, dropped afterwards; yields its SQLAlchemy URL."""
+def fresh_database(kind: str, tmp_path: Path, template: str | Path | None = None) -> Iterator[str]:
+    """A new database of the kind (a copy of `template` if given), dropped afterwards."""
     if kind == "sqlite":
-        yield f"sqlite:///{tmp_path / 'quotahit-test.db'}"
+        path = tmp_path / "quotahit-test.db"
+        if template is not None:
+            shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
         return
     require_service(postgres_problem())
     name = f"{TEST_DATABASE_PREFIX}{uuid.uuid4().hex[:16]}"
-    with _maintenance_connection() as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = _create_postgres_database(name, str(template) if template else None)
     try:
-        yield f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+        yield url
     finally:
-        with _maintenance_connection() as connection:
-            connection.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+        _drop_postgres_database(name)
+
+
+class MigratedTemplates:
+    """One database per kind migrated by the real Alembic migrations, once per test run.
+
+    Each test then gets its own copy (a file copy for SQLite, `CREATE DATABASE ... TEMPLATE` for
+    PostgreSQL), which is much cheaper than replaying the migrations every time. The migrations
+    themselves are tested on empty databases in tests/integration/test_migrations.py.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        self._made: dict[str, str | Path] = {}
+
+    def get(self, kind: str) -> str | Path:
+        if kind not in self._made:
+            if kind == "sqlite":
+                path = self._folder / "template.db"
+                migrations.upgrade(f"sqlite:///{path}")
+                assert not path.with_name(path.name + "-wal").exists(), "WAL not checkpointed"
+                self._made[kind] = path
+            else:
+                require_service(postgres_problem())
+                name = f"{TEST_DATABASE_PREFIX}template_{uuid.uuid4().hex[:12]}"
+                migrations.upgrade(_create_postgres_database(name))
+                self._made[kind] = name
+        return self._made[kind]
+
+    def drop(self) -> None:
+        for kind, made in self._made.items():
+            if kind == "postgres":
+                _drop_postgres_database(str(made))
+
+
+@pytest.fixture(scope="session")
+def migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedTemplates]:
+    templates = MigratedTemplates(tmp_path_factory.mktemp("migrated-templates"))
+    try:
+        yield templates
+    finally:
+        templates.drop()
 
 
 @pytest.fixture(params=DB_KINDS)
@@ -139,10 +196,12 @@ def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture(params=DB_KINDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh database migrated to head by the real Alembic migrations."""
-    with fresh_database(request.param, tmp_path) as url:
-        migrations.upgrade(url)
+def db_url(
+    request: pytest.FixtureRequest, tmp_path: Path, migrated_templates: MigratedTemplates
+) -> Iterator[str]:
+    """A fresh, uniquely named database at the head revision of the real Alembic migrations."""
+    template = migrated_templates.get(request.param)
+    with fresh_database(request.param, tmp_path, template) as url:
         yield url
 
 

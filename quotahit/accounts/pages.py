@@ -366,6 +366,32 @@ def _time_zone_input() -> rx.Component:
     )
 
 
+def _session_row(row: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.icon("monitor_smartphone", size=16, color=theme.MIST),
+        rx.vstack(
+            rx.text(row["device"], size="2", color=theme.PLATINUM),
+            rx.text(row["ip"], " · last active ", row["last_seen"], size="1", color=theme.MIST),
+            spacing="0",
+        ),
+        rx.spacer(),
+        rx.cond(
+            row["current"] == "yes",
+            rx.badge("This device", color_scheme="green", variant="soft"),
+            rx.button(
+                "Sign out",
+                on_click=ProfileState.revoke_session(row["id"]),
+                size="1",
+                variant="soft",
+                color_scheme="red",
+            ),
+        ),
+        width="100%",
+        align="center",
+        class_name="session-row",
+    )
+
+
 @app_page("/settings", "Settings", on_load=ProfileState.load)
 def settings_page() -> rx.Component:
     """Profile, password and sessions."""
@@ -415,9 +441,15 @@ def settings_page() -> rx.Component:
         card(
             rx.heading("Sessions", size="4", color=theme.PLATINUM),
             rx.text(
-                "Signed in on a device you no longer use? End every session, this one included.",
+                "Devices signed in to your account. End any you don't recognise, or all of them.",
                 color=theme.SILVER,
                 size="2",
+            ),
+            rx.vstack(
+                rx.foreach(ProfileState.sessions, _session_row),
+                spacing="2",
+                width="100%",
+                padding_top="0.75em",
             ),
             rx.button(
                 "Log out everywhere",

@@ -1069,3 +1069,67 @@ def user_names(*, db_session: Session, user_ids: set[int]) -> dict[int, str]:
         return {}
     rows = db_session.exec(select(User.id, User.name).where(User.id.in_(user_ids))).all()  # type: ignore[union-attr]
     return {user_id: name for user_id, name in rows if user_id is not None}
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One of the caller's live sessions, as the settings page lists them (ASVS 7.5.2)."""
+
+    id: int
+    device: str
+    ip_address: str
+    created: str
+    last_seen: str
+    current: bool
+
+
+def _device_label(user_agent: str) -> str:
+    browsers = ("Edg", "Firefox", "Chrome", "Safari")
+    systems = ("Windows", "Mac OS X", "iPhone", "Android", "Linux")
+    browser = next((name for name in browsers if name in user_agent), "Browser")
+    system = next((name for name in systems if name in user_agent), "")
+    label = {"Edg": "Edge", "Mac OS X": "macOS"}
+    return " on ".join(filter(None, [label.get(browser, browser), label.get(system, system)]))
+
+
+def list_sessions(*, db_session: Session, identity: Identity) -> list[SessionRow]:
+    """The caller's sessions that are still live, newest activity first."""
+    now = utcnow()
+    records = db_session.exec(
+        select(AuthSession)
+        .where(
+            AuthSession.user_id == identity.user_id,
+            AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
+        )
+        .order_by(AuthSession.last_seen_at.desc())  # type: ignore[union-attr]
+    ).all()
+    return [
+        SessionRow(
+            id=record.id or 0,
+            device=_device_label(record.user_agent),
+            ip_address=record.ip_address,
+            created=as_utc(record.created_at).strftime("%Y-%m-%d %H:%M UTC"),
+            last_seen=as_utc(record.last_seen_at).strftime("%Y-%m-%d %H:%M UTC"),
+            current=record.id == identity.session_id,
+        )
+        for record in records
+        if as_utc(record.expires_at) >= now
+    ]
+
+
+def revoke_session(*, db_session: Session, identity: Identity, session_id: int) -> None:
+    """End one of the caller's own sessions (never someone else's)."""
+    record = db_session.get(AuthSession, session_id)
+    if record is None or record.user_id != identity.user_id or record.revoked_at is not None:
+        raise AccountError("That session has already ended.")
+    record.revoked_at = utcnow()
+    db_session.add(record)
+    audit.record(
+        db_session=db_session,
+        action="account.session_revoked",
+        organization_id=identity.organization_id,
+        actor_id=identity.user_id,
+        target_type="session",
+        target_id=session_id,
+    )
+    db_session.commit()

@@ -370,6 +370,7 @@ class ProfileState(rx.State):
     time_zone: str = "UTC"
     profile_error: str = ""
     password_error: str = ""
+    sessions: list[dict[str, str]] = []
 
     @rx.event
     async def load(self) -> None:
@@ -382,6 +383,37 @@ class ProfileState(rx.State):
         self.name, self.email = profile.name, profile.email
         self.title, self.time_zone = profile.title, profile.time_zone
         self.profile_error = self.password_error = ""
+        self._load_sessions(identity)
+
+    def _load_sessions(self, identity: Identity) -> None:
+        with session_scope() as db_session:
+            rows = service.list_sessions(db_session=db_session, identity=identity)
+        self.sessions = [
+            {
+                "id": str(row.id),
+                "device": row.device,
+                "ip": row.ip_address or "unknown address",
+                "last_seen": row.last_seen,
+                "current": "yes" if row.current else "no",
+            }
+            for row in rows
+        ]
+
+    @rx.event
+    async def revoke_session(self, session_id: str) -> rx.event.EventSpec | None:
+        """Sign out one other device."""
+        identity = await identity_of(self)
+        if identity is None:
+            return rx.redirect("/login")
+        try:
+            with session_scope() as db_session:
+                service.revoke_session(
+                    db_session=db_session, identity=identity, session_id=int(session_id)
+                )
+        except (AccountError, ValueError) as error:
+            return rx.toast.error(str(error))
+        self._load_sessions(identity)
+        return rx.toast.success("That device is signed out.")
 
     @rx.event
     async def save_profile(self, form_data: dict) -> rx.event.EventSpec | None:
@@ -429,4 +461,5 @@ class ProfileState(rx.State):
             self.password_error = str(error)
             return None
         self.password_error = ""
+        self._load_sessions(identity)
         return rx.toast.success(f"Password changed. {ended} other session(s) were signed out.")

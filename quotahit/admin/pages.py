@@ -7,7 +7,7 @@ import reflex as rx
 from quotahit.accounts.state import SessionState
 from quotahit.admin.state import AdminState
 from quotahit.ui import theme
-from quotahit.ui.components import card, empty_state, page_heading, pager, role_badge
+from quotahit.ui.components import card, empty_state, page_heading, pager
 from quotahit.ui.shell import app_page
 
 ROLES = ("rep", "manager", "enablement", "admin")
@@ -15,7 +15,7 @@ ROLES = ("rep", "manager", "enablement", "admin")
 
 def _role_picker(user: rx.Var) -> rx.Component:
     return rx.select.root(
-        rx.select.trigger(variant="ghost", aria_label="Role"),
+        rx.select.trigger(variant="soft", aria_label="Role", class_name="role-picker"),
         rx.select.content(*[rx.select.item(role.title(), value=role) for role in ROLES]),
         value=user["role"],
         on_change=lambda role: AdminState.change_role(user["membership_id"], role),
@@ -37,7 +37,7 @@ def _user_row(user: rx.Var) -> rx.Component:
             AdminState.all_organizations,
             rx.table.cell(rx.text(user["organization"], size="2")),
         ),
-        rx.table.cell(rx.hstack(role_badge(user["role"]), _role_picker(user), align="center")),
+        rx.table.cell(_role_picker(user)),
         rx.table.cell(rx.text(user["last_login"], size="1", color=theme.MIST)),
         rx.table.cell(
             rx.cond(

@@ -26,8 +26,9 @@ class RecordingMailer:
         return f"fake-{len(self.sent)}"
 
     def to(self, address: str) -> list[OutgoingEmail]:
-        """Messages sent to one address, oldest first."""
-        return [email for email in self.sent if email.to_address == address]
+        """Messages sent to one address (compared case-insensitively), oldest first."""
+        wanted = address.strip().lower()
+        return [email for email in self.sent if email.to_address.lower() == wanted]
 
     def last_token(self, address: str, page: str) -> str:
         """The token of the newest link to `page` e-mailed to the address."""
