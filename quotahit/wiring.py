@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from quotahit.accounts.service import AccountLinks
-from quotahit.accounts.throttle import LoginThrottle
+from quotahit.accounts.throttle import ActionThrottle, LoginThrottle
 from quotahit.db import get_engine
 from quotahit.providers.email import EmailSender, email_sender_from_settings
 from quotahit.settings import get_settings
@@ -30,6 +30,12 @@ def login_throttle() -> LoginThrottle:
         per_address=settings.login_max_failures_per_address,
         window_minutes=settings.login_window_minutes,
     )
+
+
+@lru_cache(maxsize=1)
+def action_throttle() -> ActionThrottle:
+    """Caps on sign-ups, reset e-mails and invitations, shared through Redis when configured."""
+    return ActionThrottle(storage_uri=get_settings().redis_url or "memory://")
 
 
 def links() -> AccountLinks:

@@ -1,4 +1,5 @@
-"""Tables of the accounts module: organisations, users, memberships, teams, invitations, sessions."""
+"""Tables of the accounts module: organisations, users, memberships, teams, invitations,
+sessions."""
 
 from __future__ import annotations
 
@@ -115,7 +116,7 @@ class TokenPurpose(StrEnum):
     """What a one-time e-mailed token may be used for."""
 
     CONFIRM_EMAIL = "confirm_email"
-    RESET_PASSWORD = "reset_password"
+    RESET_PASSWORD = "reset_password"  # noqa: S105 - a purpose name, not a secret
 
 
 class AccountToken(SQLModel, table=True):

@@ -165,8 +165,16 @@ def signup_page() -> rx.Component:
                 rx.form(
                     rx.vstack(
                         field("Your name", "name", auto_complete="name", required=True),
-                        field("Work e-mail", "email", type="email", auto_complete="email", required=True),
-                        field("Company", "organization", auto_complete="organization", required=True),
+                        field(
+                            "Work e-mail",
+                            "email",
+                            type="email",
+                            auto_complete="email",
+                            required=True,
+                        ),
+                        field(
+                            "Company", "organization", auto_complete="organization", required=True
+                        ),
                         field(
                             "Password",
                             "password",
@@ -187,9 +195,7 @@ def signup_page() -> rx.Component:
                     on_submit=SignupState.submit,
                     width="100%",
                 ),
-                rx.text(
-                    "Already have an account? ", rx.link("Log in", href="/login"), size="2"
-                ),
+                rx.text("Already have an account? ", rx.link("Log in", href="/login"), size="2"),
                 spacing="3",
                 width="100%",
             ),
@@ -237,13 +243,15 @@ def forgot_password_page() -> rx.Component:
         rx.cond(
             ForgotPasswordState.sent,
             rx.callout(
-                "If an account uses that address, a reset link is on its way. It expires in an hour.",
+                "If an account uses that address, a reset link is on its way. "
+                "It expires in an hour.",
                 icon="mail",
                 color_scheme="green",
                 id="forgot-sent",
             ),
             rx.form(
                 rx.vstack(
+                    error_callout(ForgotPasswordState.error, id="forgot-error"),
                     field("E-mail", "email", type="email", auto_complete="email", required=True),
                     submit_button("Send reset link", id="forgot-submit"),
                     width="100%",
@@ -268,7 +276,9 @@ def reset_password_page() -> rx.Component:
             ResetPasswordState.done,
             rx.vstack(
                 rx.callout(
-                    "Your password is changed.", icon="circle_check", color_scheme="green",
+                    "Your password is changed.",
+                    icon="circle_check",
+                    color_scheme="green",
                     id="reset-done",
                 ),
                 rx.link(rx.button("Log in"), href="/login"),
@@ -277,10 +287,20 @@ def reset_password_page() -> rx.Component:
                 error_callout(ResetPasswordState.error, id="reset-error"),
                 rx.form(
                     rx.vstack(
-                        field("New password", "password", type="password",
-                              auto_complete="new-password", required=True),
-                        field("Repeat it", "confirm", type="password",
-                              auto_complete="new-password", required=True),
+                        field(
+                            "New password",
+                            "password",
+                            type="password",
+                            auto_complete="new-password",
+                            required=True,
+                        ),
+                        field(
+                            "Repeat it",
+                            "confirm",
+                            type="password",
+                            auto_complete="new-password",
+                            required=True,
+                        ),
                         submit_button("Set password", id="reset-submit"),
                         width="100%",
                     ),
@@ -349,7 +369,9 @@ def join_page() -> rx.Component:
 
 def _time_zone_input() -> rx.Component:
     return rx.vstack(
-        rx.el.label("Time zone", html_for="time_zone", style={"color": theme.SILVER, "fontSize": "14px"}),
+        rx.el.label(
+            "Time zone", html_for="time_zone", style={"color": theme.SILVER, "fontSize": "14px"}
+        ),
         rx.input(
             name="time_zone",
             id="time_zone",
@@ -403,10 +425,20 @@ def settings_page() -> rx.Component:
                 rx.vstack(
                     error_callout(ProfileState.profile_error, id="profile-error"),
                     rx.text("E-mail: ", ProfileState.email, size="2", color=theme.MIST),
-                    field("Name", "name", default_value=ProfileState.name, key=ProfileState.name,
-                          required=True),
-                    field("Title", "title", default_value=ProfileState.title,
-                          key=ProfileState.title, placeholder="e.g. Account Executive"),
+                    field(
+                        "Name",
+                        "name",
+                        default_value=ProfileState.name,
+                        key=ProfileState.name,
+                        required=True,
+                    ),
+                    field(
+                        "Title",
+                        "title",
+                        default_value=ProfileState.title,
+                        key=ProfileState.title,
+                        placeholder="e.g. Account Executive",
+                    ),
                     _time_zone_input(),
                     rx.button("Save profile", type="submit", id="profile-save"),
                     spacing="3",
@@ -422,12 +454,27 @@ def settings_page() -> rx.Component:
             rx.form(
                 rx.vstack(
                     error_callout(ProfileState.password_error, id="password-error"),
-                    field("Current password", "current_password", type="password",
-                          auto_complete="current-password", required=True),
-                    field("New password", "new_password", type="password",
-                          auto_complete="new-password", required=True),
-                    field("Repeat new password", "confirm_password", type="password",
-                          auto_complete="new-password", required=True),
+                    field(
+                        "Current password",
+                        "current_password",
+                        type="password",
+                        auto_complete="current-password",
+                        required=True,
+                    ),
+                    field(
+                        "New password",
+                        "new_password",
+                        type="password",
+                        auto_complete="new-password",
+                        required=True,
+                    ),
+                    field(
+                        "Repeat new password",
+                        "confirm_password",
+                        type="password",
+                        auto_complete="new-password",
+                        required=True,
+                    ),
                     rx.button("Change password", type="submit", id="password-save"),
                     spacing="3",
                     width="100%",

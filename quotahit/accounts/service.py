@@ -26,7 +26,7 @@ from quotahit.accounts.models import (
     User,
 )
 from quotahit.accounts.passwords import hash_password, password_problem, verify_password
-from quotahit.accounts.throttle import LoginThrottle
+from quotahit.accounts.throttle import ActionThrottle, LoginThrottle
 from quotahit.accounts.tokens import hash_token, new_token
 from quotahit.audit import service as audit
 from quotahit.db import as_utc, tenant_get, tenant_select, utcnow
@@ -93,7 +93,9 @@ def normalize_email(raw: str) -> str:
     """A syntactically valid, lower-cased address, or AccountError saying what is wrong."""
     try:
         # The reserved `.test` domain is allowed: local installs and demos use it.
-        result = validate_email(raw.strip()[:320], check_deliverability=False, test_environment=True)
+        result = validate_email(
+            raw.strip()[:320], check_deliverability=False, test_environment=True
+        )
     except EmailNotValidError as error:
         raise AccountError(f"That e-mail address doesn't look right: {error}") from error
     return result.normalized.lower()
@@ -122,6 +124,15 @@ def _send(mailer: EmailSender, email: OutgoingEmail) -> bool:
         logger.exception("e-mail to a user could not be delivered")
         return False
     return True
+
+
+def _check_action(throttle: ActionThrottle | None, action: str, *keys: str) -> None:
+    if throttle is None:
+        return
+    verdict = throttle.allow(action, *keys)
+    if not verdict.allowed:
+        minutes = max(1, round(verdict.retry_after_seconds / 60))
+        raise AccountError(f"Too many requests. Try again in about {minutes} minute(s).")
 
 
 def _issue_account_token(db_session: Session, *, user_id: int, purpose: TokenPurpose) -> str:
@@ -196,7 +207,7 @@ def _send_confirmation(
     )
 
 
-def sign_up(  # noqa: PLR0913 - a form's worth of fields
+def sign_up(
     *,
     db_session: Session,
     mailer: EmailSender,
@@ -207,8 +218,10 @@ def sign_up(  # noqa: PLR0913 - a form's worth of fields
     organization_name: str,
     platform_admins: frozenset[str] = frozenset(),
     ip_address: str = "",
+    action_throttle: ActionThrottle | None = None,
 ) -> User:
     """Create an organisation with its first user as admin, and e-mail a confirmation link."""
+    _check_action(action_throttle, "signup", ip_address)
     address = normalize_email(email)
     person = _clean_name(name)
     org_name = _clean_name(organization_name, "company name")
@@ -227,7 +240,8 @@ def sign_up(  # noqa: PLR0913 - a form's worth of fields
     db_session.add(organization)
     db_session.add(user)
     db_session.flush()
-    assert organization.id is not None and user.id is not None
+    assert organization.id is not None
+    assert user.id is not None
     db_session.add(
         Membership(user_id=user.id, organization_id=organization.id, role=Role.ADMIN.value)
     )
@@ -245,13 +259,19 @@ def sign_up(  # noqa: PLR0913 - a form's worth of fields
 
 
 def resend_confirmation(
-    *, db_session: Session, mailer: EmailSender, links: AccountLinks, email: str
+    *,
+    db_session: Session,
+    mailer: EmailSender,
+    links: AccountLinks,
+    email: str,
+    action_throttle: ActionThrottle | None = None,
 ) -> None:
     """Send a fresh link if the account exists and is unconfirmed; silent otherwise."""
     try:
         address = normalize_email(email)
     except AccountError:
         return
+    _check_action(action_throttle, "confirmation_resend", address)
     user = db_session.exec(select(User).where(User.email == address)).first()
     if user and user.is_active and user.email_confirmed_at is None:
         _send_confirmation(db_session, user=user, mailer=mailer, links=links)
@@ -310,7 +330,7 @@ def _open_session(
     return raw
 
 
-def log_in(  # noqa: PLR0913 - credentials plus the request's context
+def log_in(
     *,
     db_session: Session,
     throttle: LoginThrottle,
@@ -416,7 +436,8 @@ def resolve_session(
         record.last_seen_at = now
         db_session.add(record)
         db_session.commit()
-    assert record.id is not None and user.id is not None
+    assert record.id is not None
+    assert user.id is not None
     return Identity(
         user_id=user.id,
         organization_id=record.organization_id,
@@ -478,13 +499,20 @@ def log_out_everywhere(*, db_session: Session, identity: Identity) -> int:
 
 
 def request_password_reset(
-    *, db_session: Session, mailer: EmailSender, links: AccountLinks, email: str
+    *,
+    db_session: Session,
+    mailer: EmailSender,
+    links: AccountLinks,
+    email: str,
+    ip_address: str = "",
+    action_throttle: ActionThrottle | None = None,
 ) -> None:
     """E-mail a reset link if the account exists; say nothing either way (no enumeration)."""
     try:
         address = normalize_email(email)
     except AccountError:
         return
+    _check_action(action_throttle, "password_reset", address, ip_address)
     user = db_session.exec(select(User).where(User.email == address)).first()
     if user is None or not user.is_active or user.id is None:
         return
@@ -579,7 +607,8 @@ def get_profile(*, db_session: Session, identity: Identity) -> Profile:
     """The caller's profile and organisation."""
     user = db_session.get(User, identity.user_id)
     organization = db_session.get(Organization, identity.organization_id)
-    assert user is not None and organization is not None
+    assert user is not None
+    assert organization is not None
     return Profile(
         name=user.name,
         email=user.email,
@@ -632,7 +661,7 @@ def _parse_role(role: str) -> str:
         raise AccountError(f"Unknown role “{role}”.") from error
 
 
-def invite(  # noqa: PLR0913 - the invitation plus who sends it and how
+def invite(
     *,
     db_session: Session,
     identity: Identity,
@@ -641,10 +670,12 @@ def invite(  # noqa: PLR0913 - the invitation plus who sends it and how
     email: str,
     role: str,
     ip_address: str = "",
+    action_throttle: ActionThrottle | None = None,
 ) -> Invitation:
     """Invite someone by e-mail; managers may invite reps and managers, admins any role."""
     if not identity.can_invite:
         raise PermissionDenied("Only managers and admins can invite teammates.")
+    _check_action(action_throttle, "invitation", f"user:{identity.user_id}")
     role_value = _parse_role(role)
     if not identity.is_admin and role_value not in ROLES_A_MANAGER_MAY_INVITE:
         raise PermissionDenied("Managers can invite reps and managers; ask an admin for more.")
@@ -693,7 +724,8 @@ def invite(  # noqa: PLR0913 - the invitation plus who sends it and how
     db_session.commit()
     inviter = db_session.get(User, identity.user_id)
     organization = db_session.get(Organization, identity.organization_id)
-    assert inviter is not None and organization is not None
+    assert inviter is not None
+    assert organization is not None
     _send(
         mailer,
         OutgoingEmail(
@@ -752,7 +784,7 @@ def preview_invitation(*, db_session: Session, token: str) -> InvitationPreview:
     )
 
 
-def accept_invitation(  # noqa: PLR0913
+def accept_invitation(
     *,
     db_session: Session,
     token: str,
@@ -786,9 +818,7 @@ def accept_invitation(  # noqa: PLR0913
         user.email_confirmed_at = user.email_confirmed_at or utcnow()
     assert user.id is not None
     membership = db_session.exec(
-        tenant_select(Membership, invitation.organization_id).where(
-            Membership.user_id == user.id
-        )
+        tenant_select(Membership, invitation.organization_id).where(Membership.user_id == user.id)
     ).first()
     if membership is None:
         membership = Membership(
@@ -896,7 +926,7 @@ class MemberRow:
     last_login: str
 
 
-def search_members(  # noqa: PLR0913
+def search_members(
     *,
     db_session: Session,
     identity: Identity,
@@ -914,9 +944,7 @@ def search_members(  # noqa: PLR0913
         .join(Organization, Organization.id == Membership.organization_id)  # type: ignore[arg-type]
     )
     count = (
-        select(func.count())
-        .select_from(Membership)
-        .join(User, User.id == Membership.user_id)  # type: ignore[arg-type]
+        select(func.count()).select_from(Membership).join(User, User.id == Membership.user_id)  # type: ignore[arg-type]
     )
     if not all_organizations:
         statement = statement.where(Membership.organization_id == identity.organization_id)
@@ -947,7 +975,9 @@ def search_members(  # noqa: PLR0913
     return members, int(db_session.exec(count).one())
 
 
-def _membership_for_admin(db_session: Session, identity: Identity, membership_id: int) -> Membership:
+def _membership_for_admin(
+    db_session: Session, identity: Identity, membership_id: int
+) -> Membership:
     if not identity.is_admin:
         raise PermissionDenied("Only admins can change roles and deactivate members.")
     if identity.is_platform_admin:
@@ -1049,7 +1079,8 @@ def set_member_active(
 def _member_row(db_session: Session, membership: Membership) -> MemberRow:
     user = db_session.get(User, membership.user_id)
     organization = db_session.get(Organization, membership.organization_id)
-    assert user is not None and organization is not None
+    assert user is not None
+    assert organization is not None
     return MemberRow(
         membership_id=membership.id or 0,
         user_id=user.id or 0,

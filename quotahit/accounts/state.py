@@ -197,6 +197,7 @@ class LoginState(rx.State):
                 mailer=wiring.mailer(),
                 links=wiring.links(),
                 email=self.last_email,
+                action_throttle=wiring.action_throttle(),
             )
         self.show_resend = False
         self.error = ""
@@ -231,6 +232,7 @@ class SignupState(rx.State):
                     organization_name=str(form_data.get("organization", "")),
                     platform_admins=get_settings().platform_admin_emails,
                     ip_address=session._client_ip(),
+                    action_throttle=wiring.action_throttle(),
                 )
                 self.done_email = user.email
         except AccountError as error:
@@ -260,23 +262,31 @@ class ForgotPasswordState(rx.State):
     """Asks for a reset link; the answer is the same whether or not the account exists."""
 
     sent: bool = False
+    error: str = ""
 
     @rx.event
     def load(self) -> None:
         """Reset the form."""
-        self.sent = False
+        self.sent, self.error = False, ""
 
     @rx.event
-    def submit(self, form_data: dict) -> None:
+    async def submit(self, form_data: dict) -> None:
         """E-mail a reset link when the account exists."""
-        with session_scope() as db_session:
-            service.request_password_reset(
-                db_session=db_session,
-                mailer=wiring.mailer(),
-                links=wiring.links(),
-                email=str(form_data.get("email", "")),
-            )
-        self.sent = True
+        session = await self.get_state(SessionState)
+        try:
+            with session_scope() as db_session:
+                service.request_password_reset(
+                    db_session=db_session,
+                    mailer=wiring.mailer(),
+                    links=wiring.links(),
+                    email=str(form_data.get("email", "")),
+                    ip_address=session._client_ip(),
+                    action_throttle=wiring.action_throttle(),
+                )
+        except AccountError as error:
+            self.error = str(error)
+            return
+        self.error, self.sent = "", True
 
 
 class ResetPasswordState(rx.State):
@@ -447,7 +457,7 @@ class ProfileState(rx.State):
             return rx.redirect("/login")
         new_password = str(form_data.get("new_password", ""))
         if new_password != str(form_data.get("confirm_password", "")):
-            self.password_error = "The two new passwords don't match."
+            self.password_error = "The two new passwords don't match."  # noqa: S105
             return None
         try:
             with session_scope() as db_session:

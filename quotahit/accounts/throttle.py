@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from limits import RateLimitItemPerMinute, storage, strategies
+from limits import RateLimitItemPerMinute, parse, storage, strategies
 
 
 @dataclass(frozen=True)
@@ -65,3 +65,33 @@ class LoginThrottle:
         if address:
             keys.append((self._address_limit, f"address:{address}"))
         return keys
+
+
+ACTION_LIMITS = {
+    "signup": "30/hour",  # per address (offices share one): a sign-up hashes and sends e-mail
+    "password_reset": "5/hour",  # per account, and per address
+    "confirmation_resend": "5/hour",  # per account
+    "invitation": "100/hour",  # per inviting user
+}
+
+
+class ActionThrottle:
+    """Caps abusable actions that cost CPU or send e-mail (ASVS 2.4.1 anti-automation)."""
+
+    def __init__(
+        self, *, storage_uri: str = "memory://", limits: dict[str, str] | None = None
+    ) -> None:
+        self._limiter = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri))
+        self._limits = {action: parse(value) for action, value in (limits or ACTION_LIMITS).items()}
+
+    def allow(self, action: str, *keys: str) -> ThrottleVerdict:
+        """Count one attempt of the action for every key; refuse if any key is over its cap."""
+        limit = self._limits[action]
+        present = [key for key in keys if key]
+        for key in present:
+            if not self._limiter.test(limit, action, key):
+                reset_at, _ = self._limiter.get_window_stats(limit, action, key)
+                return ThrottleVerdict(False, max(1, int(reset_at - time.time())))
+        for key in present:
+            self._limiter.hit(limit, action, key)
+        return ThrottleVerdict(True)

@@ -25,5 +25,6 @@ class AuditLog(SQLModel, table=True):
     details: str = Field(default="{}")
     ip_address: str = Field(default="", max_length=64)
     created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), index=True, nullable=False)
+        default_factory=utcnow,
+        sa_column=Column(DateTime(timezone=True), index=True, nullable=False),
     )

@@ -59,7 +59,10 @@ def dashboard_page() -> rx.Component:
         DashboardState.loaded,
         rx.vstack(
             rx.heading(
-                "Welcome back, ", DashboardState.first_name, size="6", color=theme.PLATINUM,
+                "Welcome back, ",
+                DashboardState.first_name,
+                size="6",
+                color=theme.PLATINUM,
                 id="dashboard-welcome",
             ),
             rx.grid(
@@ -73,8 +76,12 @@ def dashboard_page() -> rx.Component:
                     rx.heading("Recent activity", size="4", color=theme.PLATINUM),
                     rx.cond(
                         DashboardState.recent.length() > 0,
-                        rx.vstack(rx.foreach(DashboardState.recent, _activity), spacing="3",
-                                  padding_top="0.75em", width="100%"),
+                        rx.vstack(
+                            rx.foreach(DashboardState.recent, _activity),
+                            spacing="3",
+                            padding_top="0.75em",
+                            width="100%",
+                        ),
                         empty_state("inbox", "Nothing yet", "Your team's activity shows up here."),
                     ),
                 ),
@@ -82,10 +89,17 @@ def dashboard_page() -> rx.Component:
                     rx.heading("What to do next", size="4", color=theme.PLATINUM),
                     rx.cond(
                         DashboardState.next_steps.length() > 0,
-                        rx.vstack(rx.foreach(DashboardState.next_steps, _next_step), spacing="3",
-                                  padding_top="0.75em", width="100%"),
-                        empty_state("circle_check", "You're all set",
-                                    "Nothing needs your attention right now."),
+                        rx.vstack(
+                            rx.foreach(DashboardState.next_steps, _next_step),
+                            spacing="3",
+                            padding_top="0.75em",
+                            width="100%",
+                        ),
+                        empty_state(
+                            "circle_check",
+                            "You're all set",
+                            "Nothing needs your attention right now.",
+                        ),
                     ),
                     id="next-steps",
                 ),

@@ -150,7 +150,9 @@ def summarize(
             when=_relative(entry.created_at, now),
             text=describe(
                 entry.action,
-                "You" if entry.actor_id == identity.user_id else names.get(entry.actor_id or 0, "Someone"),
+                "You"
+                if entry.actor_id == identity.user_id
+                else names.get(entry.actor_id or 0, "Someone"),
                 entry.details,
             ),
             icon=_ICONS.get(entry.action, "activity"),

@@ -30,14 +30,30 @@ class DashboardState(rx.State):
             summary = service.summarize(db_session=db_session, identity=identity)
         self.first_name = summary.first_name
         self.stats = [
-            {"label": "Members", "value": str(summary.member_count), "icon": "users",
-             "hint": f"{summary.pending_invitations} invitation(s) pending"},
-            {"label": "Active this week", "value": str(summary.active_members_this_week),
-             "icon": "activity", "hint": f"{summary.sign_ins_this_week} sign-ins in 7 days"},
-            {"label": "Your sign-ins", "value": str(summary.my_sign_ins_this_week),
-             "icon": "log_in", "hint": "in the last 7 days"},
-            {"label": "Joined this week", "value": str(summary.joined_this_week),
-             "icon": "user_plus", "hint": f"{summary.invitations_this_week} invited in 7 days"},
+            {
+                "label": "Members",
+                "value": str(summary.member_count),
+                "icon": "users",
+                "hint": f"{summary.pending_invitations} invitation(s) pending",
+            },
+            {
+                "label": "Active this week",
+                "value": str(summary.active_members_this_week),
+                "icon": "activity",
+                "hint": f"{summary.sign_ins_this_week} sign-ins in 7 days",
+            },
+            {
+                "label": "Your sign-ins",
+                "value": str(summary.my_sign_ins_this_week),
+                "icon": "log_in",
+                "hint": "in the last 7 days",
+            },
+            {
+                "label": "Joined this week",
+                "value": str(summary.joined_this_week),
+                "icon": "user_plus",
+                "hint": f"{summary.invitations_this_week} invited in 7 days",
+            },
         ]
         self.recent = [asdict(item) for item in summary.recent]
         self.next_steps = [asdict(step) for step in summary.next_steps]

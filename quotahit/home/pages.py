@@ -10,11 +10,21 @@ from quotahit.ui import theme
 
 PILLARS = (
     ("mic", "Practise out loud", "Role-play calls by voice against AI buyers who push back."),
-    ("chart_no_axes_combined", "Measure every call",
-     "Talk ratio, questions, monologues and patience, measured from the transcript."),
-    ("messages_square", "Coaching on demand", "An AI coach that knows your playbook and materials."),
-    ("key_round", "Your keys, or none",
-     "Bring your own AI provider keys at cost, or run on the built-in local engine."),
+    (
+        "chart_no_axes_combined",
+        "Measure every call",
+        "Talk ratio, questions, monologues and patience, measured from the transcript.",
+    ),
+    (
+        "messages_square",
+        "Coaching on demand",
+        "An AI coach that knows your playbook and materials.",
+    ),
+    (
+        "key_round",
+        "Your keys, or none",
+        "Bring your own AI provider keys at cost, or run on the built-in local engine.",
+    ),
 )
 
 
@@ -42,8 +52,13 @@ def landing_page() -> rx.Component:
         rx.script(src="/cursor_glow.js"),
         rx.hstack(
             rx.hstack(
-                rx.box(rx.icon("target", size=18, color="white"), background=theme.NEON_BLUE,
-                       border_radius=theme.RADIUS, padding="5px", display="flex"),
+                rx.box(
+                    rx.icon("target", size=18, color="white"),
+                    background=theme.NEON_BLUE,
+                    border_radius=theme.RADIUS,
+                    padding="5px",
+                    display="flex",
+                ),
                 rx.text("QuotaHit", weight="bold", color=theme.PLATINUM, size="4"),
                 align="center",
             ),
@@ -52,9 +67,14 @@ def landing_page() -> rx.Component:
                 SessionState.signed_in,
                 rx.link(rx.button("Open dashboard"), href="/dashboard", id="landing-dashboard"),
                 rx.hstack(
-                    rx.link(rx.button("Log in", variant="ghost"), href="/login", id="landing-login"),
-                    rx.link(rx.button("Start free", color_scheme="green"), href="/signup",
-                            id="landing-signup"),
+                    rx.link(
+                        rx.button("Log in", variant="ghost"), href="/login", id="landing-login"
+                    ),
+                    rx.link(
+                        rx.button("Start free", color_scheme="green"),
+                        href="/signup",
+                        id="landing-signup",
+                    ),
                 ),
             ),
             padding="1em 1.5em",
@@ -78,8 +98,10 @@ def landing_page() -> rx.Component:
                 max_width="640px",
             ),
             rx.hstack(
-                rx.link(rx.button("Create your team's workspace", size="3", color_scheme="green"),
-                        href="/signup"),
+                rx.link(
+                    rx.button("Create your team's workspace", size="3", color_scheme="green"),
+                    href="/signup",
+                ),
                 rx.link(rx.button("Log in", size="3", variant="outline"), href="/login"),
                 wrap="wrap",
                 justify="center",

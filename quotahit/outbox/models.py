@@ -21,5 +21,6 @@ class OutboxMessage(SQLModel, table=True):
     subject: str = Field(max_length=300)
     text_body: str
     created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), index=True, nullable=False)
+        default_factory=utcnow,
+        sa_column=Column(DateTime(timezone=True), index=True, nullable=False),
     )

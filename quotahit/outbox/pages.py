@@ -52,7 +52,9 @@ def outbox_page() -> rx.Component:
                 ),
                 rx.cond(
                     OutboxState.messages.length() > 0,
-                    rx.vstack(rx.foreach(OutboxState.messages, _message), spacing="3", width="100%"),
+                    rx.vstack(
+                        rx.foreach(OutboxState.messages, _message), spacing="3", width="100%"
+                    ),
                     empty_state("mail", "No e-mail yet", "Sign up or invite someone to see one."),
                 ),
                 pager(

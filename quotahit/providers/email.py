@@ -92,7 +92,7 @@ class ResendEmailSender:
 class SmtpEmailSender:
     """Any SMTP relay, with STARTTLS when configured."""
 
-    def __init__(  # noqa: PLR0913 - each is a distinct SMTP setting
+    def __init__(
         self,
         host: str,
         port: int,

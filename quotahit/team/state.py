@@ -102,6 +102,7 @@ class TeamState(rx.State):
                     email=str(form_data.get("email", "")),
                     role=str(form_data.get("role", "rep")),
                     ip_address=session._client_ip(),
+                    action_throttle=wiring.action_throttle(),
                 )
                 address = invitation.email
         except AccountError as error:

@@ -198,7 +198,9 @@ def profile_menu() -> rx.Component:
                 padding="0.5em",
             ),
             rx.menu.separator(),
-            rx.menu.item("Profile & security", on_click=rx.redirect("/settings"), id="menu-settings"),
+            rx.menu.item(
+                "Profile & security", on_click=rx.redirect("/settings"), id="menu-settings"
+            ),
             rx.cond(
                 SessionState.is_admin,
                 rx.menu.item("Admin", on_click=rx.redirect("/admin"), id="menu-admin"),
