@@ -512,7 +512,8 @@ def request_password_reset(
         address = normalize_email(email)
     except AccountError:
         return
-    _check_action(action_throttle, "password_reset", address, ip_address)
+    _check_action(action_throttle, "password_reset_account", address)
+    _check_action(action_throttle, "password_reset_address", ip_address)
     user = db_session.exec(select(User).where(User.email == address)).first()
     if user is None or not user.is_active or user.id is None:
         return

@@ -69,7 +69,8 @@ class LoginThrottle:
 
 ACTION_LIMITS = {
     "signup": "30/hour",  # per address (offices share one): a sign-up hashes and sends e-mail
-    "password_reset": "5/hour",  # per account, and per address
+    "password_reset_account": "5/hour",
+    "password_reset_address": "30/hour",
     "confirmation_resend": "5/hour",  # per account
     "invitation": "100/hour",  # per inviting user
 }
