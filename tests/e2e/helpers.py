@@ -7,8 +7,9 @@ import re
 from playwright.sync_api import Page, expect
 
 
-
-def sign_up(page: Page, app_url: str, *, name: str, email: str, company: str, password: str) -> None:
+def sign_up(
+    page: Page, app_url: str, *, name: str, email: str, company: str, password: str
+) -> None:
     """Fill the sign-up form and wait for the check-your-inbox message."""
     page.goto(f"{app_url}/signup")
     page.locator("#name").fill(name)

@@ -11,8 +11,14 @@ TEAMMATE = {"name": "Bob Rep", "email": "bob@acme.test", "password": "purple mon
 
 
 def test_signup_confirm_invite_join_role_change_logout(page: Page, app_url: str) -> None:
-    sign_up(page, app_url, name=ADMIN["name"], email=ADMIN["email"], company="Acme Corp",
-            password=ADMIN["password"])
+    sign_up(
+        page,
+        app_url,
+        name=ADMIN["name"],
+        email=ADMIN["email"],
+        company="Acme Corp",
+        password=ADMIN["password"],
+    )
 
     # Logging in before confirming is refused with a way forward.
     page.goto(f"{app_url}/login")

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.helpers import log_in, outbox_link
-from tests.support.seed import Seeder, SeededUser
+from tests.support.seed import SeededUser, Seeder
 
 _numbers = itertools.count(1)
 
