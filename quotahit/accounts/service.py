@@ -22,6 +22,7 @@ from quotahit.accounts.models import (
     Membership,
     Organization,
     Role,
+    Team,
     TokenPurpose,
     User,
 )
@@ -925,6 +926,8 @@ class MemberRow:
     is_active: bool
     organization_name: str
     last_login: str
+    team_id: int = 0
+    team_name: str = ""
 
 
 def search_members(
@@ -940,9 +943,10 @@ def search_members(
     if all_organizations and not identity.is_platform_admin:
         raise PermissionDenied("Only platform administrators can search every organisation.")
     statement = (
-        select(Membership, User, Organization)
+        select(Membership, User, Organization, Team.name)
         .join(User, User.id == Membership.user_id)  # type: ignore[arg-type]
         .join(Organization, Organization.id == Membership.organization_id)  # type: ignore[arg-type]
+        .outerjoin(Team, Team.id == Membership.team_id)  # type: ignore[arg-type]
     )
     count = (
         select(func.count()).select_from(Membership).join(User, User.id == Membership.user_id)  # type: ignore[arg-type]
@@ -970,8 +974,10 @@ def search_members(
             last_login=(
                 as_utc(user.last_login_at).strftime("%Y-%m-%d %H:%M") if user.last_login_at else ""
             ),
+            team_id=membership.team_id or 0,
+            team_name=team_name or "",
         )
-        for membership, user, organization in rows
+        for membership, user, organization, team_name in rows
     ]
     return members, int(db_session.exec(count).one())
 

@@ -86,6 +86,86 @@ def _invite_form() -> rx.Component:
     )
 
 
+def _teams_card() -> rx.Component:
+    return card(
+        rx.heading("Teams", size="4", color=theme.PLATINUM),
+        rx.form(
+            rx.hstack(
+                rx.input(
+                    name="name",
+                    placeholder="New team, e.g. EMEA Mid-Market",
+                    required=True,
+                    size="2",
+                    flex="1",
+                    id="team-name",
+                    aria_label="Team name",
+                ),
+                rx.button("Create team", type="submit", id="team-create"),
+                width="100%",
+            ),
+            on_submit=TeamState.create_team,
+            reset_on_submit=True,
+            padding_top="0.75em",
+        ),
+        error_callout(TeamState.team_error, id="team-error", margin_top="0.75em"),
+        rx.cond(
+            TeamState.teams.length() > 0,
+            rx.vstack(
+                rx.foreach(
+                    TeamState.teams,
+                    lambda team: rx.hstack(
+                        rx.icon("users", size=16, color=theme.NEON_BLUE),
+                        rx.text(team["name"], color=theme.PLATINUM, size="2"),
+                        rx.text(
+                            team["size"],
+                            " member(s) · ",
+                            team["manager"],
+                            size="1",
+                            color=theme.MIST,
+                        ),
+                        rx.spacer(),
+                        rx.button(
+                            "Delete",
+                            on_click=TeamState.delete_team(team["id"]),
+                            variant="ghost",
+                            color_scheme="red",
+                            size="1",
+                        ),
+                        width="100%",
+                        align="center",
+                        class_name="team-item",
+                    ),
+                ),
+                spacing="2",
+                padding_top="0.75em",
+                width="100%",
+            ),
+            rx.text(
+                "No teams yet. Group reps under their manager to follow their progress together.",
+                size="2",
+                color=theme.MIST,
+                padding_top="0.75em",
+            ),
+        ),
+    )
+
+
+def _team_cell(member: rx.Var) -> rx.Component:
+    picker = rx.select.root(
+        rx.select.trigger(variant="soft", aria_label="Team", class_name="team-picker"),
+        rx.select.content(
+            rx.select.item("No team", value="none"),
+            rx.foreach(
+                TeamState.teams, lambda team: rx.select.item(team["name"], value=team["id"])
+            ),
+        ),
+        value=member["team_id"],
+        on_change=lambda team_id: TeamState.assign_team(member["membership_id"], team_id),
+        size="1",
+    )
+    return rx.cond(SessionState.is_admin, picker, rx.text(member["team"], size="2"))
+
+
 def _member_row(member: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
@@ -97,6 +177,7 @@ def _member_row(member: rx.Var) -> rx.Component:
         ),
         rx.table.cell(rx.text(member["title"], size="2")),
         rx.table.cell(role_badge(member["role"])),
+        rx.table.cell(_team_cell(member)),
         rx.table.cell(
             rx.badge(
                 member["status"],
@@ -114,6 +195,7 @@ def team_page() -> rx.Component:
     return rx.vstack(
         page_heading("Team", "Everyone in your organisation."),
         rx.cond(SessionState.can_invite, _invite_form()),
+        rx.cond(SessionState.is_admin, _teams_card()),
         card(
             rx.hstack(
                 rx.heading("Members", size="4", color=theme.PLATINUM),
@@ -137,6 +219,7 @@ def team_page() -> rx.Component:
                                 rx.table.column_header_cell("Name"),
                                 rx.table.column_header_cell("Title"),
                                 rx.table.column_header_cell("Role"),
+                                rx.table.column_header_cell("Team"),
                                 rx.table.column_header_cell("Status"),
                             )
                         ),

@@ -7,8 +7,8 @@ import math
 import reflex as rx
 
 from quotahit import wiring
-from quotahit.accounts import service
-from quotahit.accounts.service import AccountError
+from quotahit.accounts import service, teams
+from quotahit.accounts.service import AccountError, Identity
 from quotahit.accounts.state import SessionState, identity_of
 from quotahit.db import session_scope
 
@@ -24,7 +24,8 @@ class TeamState(rx.State):
     page: int = 1
     total: int = 0
     invite_error: str = ""
-    loading: bool = False
+    teams: list[dict[str, str]] = []
+    team_error: str = ""
 
     @rx.var
     def page_count(self) -> int:
@@ -52,14 +53,18 @@ class TeamState(rx.State):
             )
         self.members = [
             {
+                "membership_id": str(row.membership_id),
                 "name": row.name,
                 "email": row.email,
                 "title": row.title,
                 "role": row.role,
+                "team_id": str(row.team_id) if row.team_id else "none",
+                "team": row.team_name or "—",
                 "status": "active" if row.is_active else "deactivated",
             }
             for row in rows
         ]
+        self._load_teams(identity)
         self.invitations = [
             {"id": str(row.id), "email": row.email, "role": row.role, "expires": row.expires_at}
             for row in pending
@@ -127,3 +132,67 @@ class TeamState(rx.State):
             return rx.toast.error(str(error))
         await self.load()
         return rx.toast.info("Invitation revoked.")
+
+    def _load_teams(self, identity: Identity) -> None:
+        with session_scope() as db_session:
+            rows = teams.list_teams(db_session=db_session, identity=identity)
+        self.teams = [
+            {
+                "id": str(row.id),
+                "name": row.name,
+                "manager": row.manager_name or "no manager yet",
+                "size": str(row.member_count),
+            }
+            for row in rows
+        ]
+
+    @rx.event
+    async def create_team(self, form_data: dict) -> rx.event.EventSpec | None:
+        """Add a team (admins only: the service checks)."""
+        identity = await identity_of(self)
+        if identity is None:
+            return rx.redirect("/login")
+        try:
+            with session_scope() as db_session:
+                row = teams.create_team(
+                    db_session=db_session, identity=identity, name=str(form_data.get("name", ""))
+                )
+        except AccountError as error:
+            self.team_error = str(error)
+            return None
+        self.team_error = ""
+        await self.load()
+        return rx.toast.success(f"Team {row.name} created.")
+
+    @rx.event
+    async def delete_team(self, team_id: str) -> rx.event.EventSpec | None:
+        """Remove a team; its members stay without a team."""
+        identity = await identity_of(self)
+        if identity is None:
+            return rx.redirect("/login")
+        try:
+            with session_scope() as db_session:
+                teams.delete_team(db_session=db_session, identity=identity, team_id=int(team_id))
+        except (AccountError, ValueError) as error:
+            return rx.toast.error(str(error))
+        await self.load()
+        return rx.toast.info("Team deleted.")
+
+    @rx.event
+    async def assign_team(self, membership_id: str, team_id: str) -> rx.event.EventSpec | None:
+        """Move a member to a team, or out of every team ("none")."""
+        identity = await identity_of(self)
+        if identity is None:
+            return rx.redirect("/login")
+        try:
+            with session_scope() as db_session:
+                teams.assign_member(
+                    db_session=db_session,
+                    identity=identity,
+                    membership_id=int(membership_id),
+                    team_id=None if team_id == "none" else int(team_id),
+                )
+        except (AccountError, ValueError) as error:
+            return rx.toast.error(str(error))
+        await self.load()
+        return None

@@ -207,3 +207,29 @@ def test_sign_out_one_other_device(browser: Browser, app_url: str, admin: Seeded
     expect(laptop_page.locator(".member-row").first).to_be_visible()
     laptop.close()
     phone.close()
+
+
+def test_admin_groups_members_into_teams(
+    page: Page, app_url: str, admin: SeededUser, seeder: Seeder
+) -> None:
+    seeder.member(
+        admin,
+        email=f"manager-{admin.user_id}@acme.test",
+        password="amber falcon summit",
+        person="Mona Manager",
+        role="manager",
+    )
+    log_in(page, app_url, admin.email, admin.password)
+    page.goto(f"{app_url}/team")
+    page.locator("#team-name").fill("EMEA Mid-Market")
+    page.locator("#team-create").click()
+    team = page.locator(".team-item", has_text="EMEA Mid-Market")
+    expect(team).to_contain_text("0 member(s)")
+    page.locator("#team-name").fill("emea mid-market")
+    page.locator("#team-create").click()
+    expect(page.locator("#team-error")).to_contain_text("already a team")
+    row = page.locator(".member-row", has_text="Mona Manager")
+    row.locator(".team-picker").click()
+    page.get_by_role("option", name="EMEA Mid-Market").click()
+    expect(team).to_contain_text("1 member(s) · Mona Manager")
+    expect(row.locator(".team-picker")).to_have_text("EMEA Mid-Market")
