@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -17,6 +18,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from quotahit.settings import get_settings
 
 ModelT = TypeVar("ModelT", bound=SQLModel)
+T = TypeVar("T")
 
 
 def utcnow() -> datetime:
@@ -98,3 +100,17 @@ def session_scope() -> Iterator[Session]:
         except Exception:
             db_session.rollback()
             raise
+
+
+async def in_session(work: Callable[[Session], T]) -> T:
+    """Run database work in a worker thread with its own committed session.
+
+    Used by handlers whose work includes password hashing (~70 ms of CPU), so one login does not
+    stall every other tab served by the same event loop.
+    """
+
+    def run() -> T:
+        with session_scope() as db_session:
+            return work(db_session)
+
+    return await asyncio.to_thread(run)

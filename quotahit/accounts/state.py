@@ -10,7 +10,7 @@ import reflex as rx
 from quotahit import wiring
 from quotahit.accounts import service
 from quotahit.accounts.service import AccountError, Identity
-from quotahit.db import session_scope
+from quotahit.db import in_session, session_scope
 from quotahit.settings import get_settings
 
 
@@ -168,8 +168,8 @@ class LoginState(rx.State):
         settings = get_settings()
         self.error, self.notice, self.show_resend = "", "", False
         try:
-            with session_scope() as db_session:
-                token = service.log_in(
+            token = await in_session(
+                lambda db_session: service.log_in(
                     db_session=db_session,
                     throttle=wiring.login_throttle(),
                     email=email,
@@ -179,6 +179,7 @@ class LoginState(rx.State):
                     session_max=timedelta(days=settings.session_max_days),
                     platform_admins=settings.platform_admin_emails,
                 )
+            )
         except AccountError as error:
             self.error = str(error)
             self.show_resend = "Confirm your e-mail" in self.error
@@ -301,20 +302,21 @@ class ResetPasswordState(rx.State):
         self.error, self.done = "", False
 
     @rx.event
-    def submit(self, form_data: dict) -> None:
+    async def submit(self, form_data: dict) -> None:
         """Set the new password and end every session."""
         password = str(form_data.get("password", ""))
         if password != str(form_data.get("confirm", "")):
             self.error = "The two passwords don't match."
             return
         try:
-            with session_scope() as db_session:
-                service.reset_password(
+            await in_session(
+                lambda db_session: service.reset_password(
                     db_session=db_session,
                     token=self.router.url.query_parameters.get("token", ""),
                     new_password=password,
                     throttle=wiring.login_throttle(),
                 )
+            )
         except AccountError as error:
             self.error = str(error)
             return
@@ -354,8 +356,8 @@ class JoinState(rx.State):
         """Join and sign in."""
         session = await self.get_state(SessionState)
         try:
-            with session_scope() as db_session:
-                token = service.accept_invitation(
+            token = await in_session(
+                lambda db_session: service.accept_invitation(
                     db_session=db_session,
                     token=self.router.url.query_parameters.get("token", ""),
                     password=str(form_data.get("password", "")),
@@ -364,6 +366,7 @@ class JoinState(rx.State):
                     user_agent=session._user_agent(),
                     session_max=timedelta(days=get_settings().session_max_days),
                 )
+            )
         except AccountError as error:
             self.error = str(error)
             return None
@@ -460,13 +463,14 @@ class ProfileState(rx.State):
             self.password_error = "The two new passwords don't match."  # noqa: S105
             return None
         try:
-            with session_scope() as db_session:
-                ended = service.change_password(
+            ended = await in_session(
+                lambda db_session: service.change_password(
                     db_session=db_session,
                     identity=identity,
                     current_password=str(form_data.get("current_password", "")),
                     new_password=new_password,
                 )
+            )
         except AccountError as error:
             self.password_error = str(error)
             return None
