@@ -17,7 +17,9 @@ config = rx.Config(
     show_built_with_reflex=False,
     plugins=[
         rx.plugins.RadixThemesPlugin(
-            theme=rx.theme(appearance="dark", accent_color="blue", gray_color="slate", radius="medium")
+            theme=rx.theme(
+                appearance="dark", accent_color="blue", gray_color="slate", radius="medium"
+            )
         ),
     ],
     disable_plugins=[rx.plugins.SitemapPlugin],

@@ -1,7 +1,6 @@
 """Alembic environment: migrates the database named by the settings (or by the caller)."""
 
 from alembic import context
-
 from quotahit.db import make_engine
 from quotahit.settings import get_settings
 from quotahit.tables import metadata

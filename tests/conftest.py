@@ -9,12 +9,15 @@ Browser fixtures live in tests/e2e/conftest.py; nothing here may need a browser.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
 import sys
 import uuid
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,6 +34,7 @@ PG_HOST, PG_PORT, PG_USER, PG_MAINTENANCE_DB = "127.0.0.1", 5432, "postgres", "t
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}"
 TEST_DATABASE_PREFIX = "quotahit_test_"
+PREPARED_DATABASES = 2  # PostgreSQL test databases created ahead of the tests that need them
 
 DB_KINDS = [
     pytest.param("sqlite", id="sqlite"),
@@ -113,13 +117,17 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 # Databases.
 
 
+def _postgres_url(name: str) -> str:
+    return f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+
+
 def _create_postgres_database(name: str, template: str | None = None) -> str:
     statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
     if template:
         statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
     with _maintenance_connection() as connection:
         connection.execute(statement)
-    return f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+    return name
 
 
 def _drop_postgres_database(name: str) -> None:
@@ -129,80 +137,111 @@ def _drop_postgres_database(name: str) -> None:
         )
 
 
+def _unique_name(kind: str = "") -> str:
+    return f"{TEST_DATABASE_PREFIX}{kind}{uuid.uuid4().hex[:16]}"
+
+
 @contextmanager
-def fresh_database(kind: str, tmp_path: Path, template: str | Path | None = None) -> Iterator[str]:
-    """A new database of the kind (a copy of `template` if given), dropped afterwards."""
+def fresh_empty_database(kind: str, tmp_path: Path) -> Iterator[str]:
+    """A new database of the kind without any table, dropped afterwards; yields its URL."""
     if kind == "sqlite":
-        path = tmp_path / "quotahit-test.db"
-        if template is not None:
-            shutil.copyfile(template, path)
-        yield f"sqlite:///{path}"
+        yield f"sqlite:///{tmp_path / 'quotahit-empty.db'}"
         return
     require_service(postgres_problem())
-    name = f"{TEST_DATABASE_PREFIX}{uuid.uuid4().hex[:16]}"
-    url = _create_postgres_database(name, str(template) if template else None)
+    name = _create_postgres_database(_unique_name())
     try:
-        yield url
+        yield _postgres_url(name)
     finally:
         _drop_postgres_database(name)
 
 
-class MigratedTemplates:
-    """One database per kind migrated by the real Alembic migrations, once per test run.
+class TestDatabases:
+    """Fresh, uniquely named databases, each a copy of a template migrated once per run.
 
-    Each test then gets its own copy (a file copy for SQLite, `CREATE DATABASE ... TEMPLATE` for
-    PostgreSQL), which is much cheaper than replaying the migrations every time. The migrations
-    themselves are tested on empty databases in tests/integration/test_migrations.py.
+    The template of each kind is built by the real Alembic migrations (`migrations.upgrade`); a
+    test then gets a copy of it: a file copy for SQLite, `CREATE DATABASE ... TEMPLATE` for
+    PostgreSQL. Creating a PostgreSQL database takes a few hundred milliseconds of disk I/O, so
+    the next ones are prepared by background threads while the current test runs, and used ones
+    are dropped there too. The migrations themselves are replayed on empty databases in
+    tests/integration/test_migrations.py.
     """
 
     def __init__(self, folder: Path) -> None:
         self._folder = folder
-        self._made: dict[str, str | Path] = {}
+        self._sqlite_template: Path | None = None
+        self._postgres_template: str | None = None
+        self._workers: ThreadPoolExecutor | None = None
+        self._prepared: deque[Future[str]] = deque()
 
-    def get(self, kind: str) -> str | Path:
-        if kind not in self._made:
-            if kind == "sqlite":
-                path = self._folder / "template.db"
-                migrations.upgrade(f"sqlite:///{path}")
-                assert not path.with_name(path.name + "-wal").exists(), "WAL not checkpointed"
-                self._made[kind] = path
-            else:
-                require_service(postgres_problem())
-                name = f"{TEST_DATABASE_PREFIX}template_{uuid.uuid4().hex[:12]}"
-                migrations.upgrade(_create_postgres_database(name))
-                self._made[kind] = name
-        return self._made[kind]
+    def sqlite(self, path: Path) -> str:
+        if self._sqlite_template is None:
+            template = self._folder / "template.db"
+            migrations.upgrade(f"sqlite:///{template}")
+            assert not Path(f"{template}-wal").exists(), "the template's WAL was not checkpointed"
+            self._sqlite_template = template
+        shutil.copyfile(self._sqlite_template, path)
+        return f"sqlite:///{path}"
 
-    def drop(self) -> None:
-        for kind, made in self._made.items():
-            if kind == "postgres":
-                _drop_postgres_database(str(made))
+    def postgres(self) -> str:
+        """The name of a new database at head (dropped by `release_postgres`)."""
+        require_service(postgres_problem())
+        if self._postgres_template is None:
+            template = _create_postgres_database(_unique_name("template_"))
+            self._postgres_template = template
+            migrations.upgrade(_postgres_url(template))
+            # Two at a time: CREATE DATABASE waits on the disk more than on the CPU.
+            self._workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="test-databases")
+        assert self._workers is not None
+        while len(self._prepared) < PREPARED_DATABASES + 1:
+            self._prepared.append(self._workers.submit(self._copy_template))
+        return self._prepared.popleft().result()
+
+    def release_postgres(self, name: str) -> None:
+        assert self._workers is not None
+        self._workers.submit(_drop_postgres_database, name)
+
+    def _copy_template(self) -> str:
+        return _create_postgres_database(_unique_name(), self._postgres_template)
+
+    def close(self) -> None:
+        if self._workers is not None:
+            for prepared in self._prepared:
+                with contextlib.suppress(Exception):
+                    self.release_postgres(prepared.result())
+            self._workers.shutdown(wait=True)
+        if self._postgres_template is not None:
+            _drop_postgres_database(self._postgres_template)
 
 
 @pytest.fixture(scope="session")
-def migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedTemplates]:
-    templates = MigratedTemplates(tmp_path_factory.mktemp("migrated-templates"))
+def test_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabases]:
+    databases = TestDatabases(tmp_path_factory.mktemp("databases"))
     try:
-        yield templates
+        yield databases
     finally:
-        templates.drop()
+        databases.close()
 
 
 @pytest.fixture(params=DB_KINDS)
 def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database with no tables at all (for the migration tests)."""
-    with fresh_database(request.param, tmp_path) as url:
+    with fresh_empty_database(request.param, tmp_path) as url:
         yield url
 
 
 @pytest.fixture(params=DB_KINDS)
 def db_url(
-    request: pytest.FixtureRequest, tmp_path: Path, migrated_templates: MigratedTemplates
+    request: pytest.FixtureRequest, tmp_path: Path, test_databases: TestDatabases
 ) -> Iterator[str]:
     """A fresh, uniquely named database at the head revision of the real Alembic migrations."""
-    template = migrated_templates.get(request.param)
-    with fresh_database(request.param, tmp_path, template) as url:
-        yield url
+    if request.param == "sqlite":
+        yield test_databases.sqlite(tmp_path / "quotahit-test.db")
+        return
+    name = test_databases.postgres()
+    try:
+        yield _postgres_url(name)
+    finally:
+        test_databases.release_postgres(name)
 
 
 @pytest.fixture

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 from quotahit.providers.email import EmailDeliveryError, OutgoingEmail
 
-_LINK = re.compile(r"(?P<base>https?://\S+?)/(?P<page>confirm|reset-password|join)\?token=(?P<token>[\w-]+)")
+_LINK = re.compile(
+    r"(?P<base>https?://\S+?)/(?P<page>confirm|reset-password|join)\?token=(?P<token>[\w-]+)"
+)
 
 
 @dataclass

@@ -8,6 +8,7 @@ answers the real service gives: 401 (bad key), 429 (rate limited), 500 (outage) 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import uuid
@@ -55,7 +56,7 @@ class FakeResendAPI:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
             def do_POST(self) -> None:
@@ -111,10 +112,9 @@ class FakeResendAPI:
         if self.mode == "slow":
             self._release.wait(self.delay_seconds)
         headers = {"retry-after": "1"} if status == 429 else {}
-        try:
+        # The client may have given up waiting (the time-out test).
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self._reply(request, status, payload, headers)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up waiting (the time-out test)
 
     def _answer(self, request: BaseHTTPRequestHandler, body: Any) -> tuple[int, dict[str, Any]]:
         if request.path.rstrip("/") != "/emails":

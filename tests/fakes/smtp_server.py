@@ -56,7 +56,9 @@ class _Handler:
                     mail_from=envelope.mail_from or "",
                     rcpt_tos=list(envelope.rcpt_tos),
                     message=parsed,
-                    authenticated_as=auth.login.decode() if isinstance(auth, LoginPassword) else None,
+                    authenticated_as=auth.login.decode()
+                    if isinstance(auth, LoginPassword)
+                    else None,
                     over_tls=session.ssl is not None,
                 )
             )

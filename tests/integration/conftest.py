@@ -91,7 +91,9 @@ class Accounts:
 
     def audit(self, organization_id: int | None = None) -> list[tuple[str, int | None, dict]]:
         """(action, actor, details) of the audit log, oldest first."""
-        conditions = [] if organization_id is None else [AuditLog.organization_id == organization_id]
+        conditions = (
+            [] if organization_id is None else [AuditLog.organization_id == organization_id]
+        )
         with self.session() as db_session:
             entries = db_session.exec(
                 select(AuditLog).where(*conditions).order_by(AuditLog.id)  # type: ignore[arg-type]
@@ -166,7 +168,8 @@ class Accounts:
                     Membership.organization_id == identity.organization_id,
                 )
             ).one()
-        assert user is not None and membership.id is not None
+        assert user is not None
+        assert membership.id is not None
         return Member(
             email=user.email,
             user_id=identity.user_id,
@@ -202,7 +205,9 @@ class Accounts:
 
 
 @dataclass(frozen=True)
-class Team:
+class Staff:
+    """Acme's people, one of each role."""
+
     admin: Member
     manager: Member
     rep: Member
@@ -220,11 +225,11 @@ def admin(accounts: Accounts) -> Member:
 
 
 @pytest.fixture
-def team(accounts: Accounts, admin: Member) -> Team:
+def team(accounts: Accounts, admin: Member) -> Staff:
     """Acme with an admin, a manager and a rep, each signed in."""
     manager = accounts.add_member(admin, "max@acme.example", Role.MANAGER.value, "Max Manager")
     rep = accounts.add_member(admin, "rita@acme.example", Role.REP.value, "Rita Rep")
-    return Team(admin=admin, manager=manager, rep=rep)
+    return Staff(admin=admin, manager=manager, rep=rep)
 
 
 @pytest.fixture

@@ -62,10 +62,13 @@ class Seeder:
             membership = db_session.exec(
                 select(Membership).where(Membership.user_id == user.id)
             ).one()
-            assert user.id is not None and membership.id is not None
+            assert user.id is not None
+            assert membership.id is not None
             return SeededUser(user.id, membership.organization_id, membership.id, email, password)
 
-    def member(self, admin: SeededUser, *, email: str, password: str, person: str, role: str) -> SeededUser:
+    def member(
+        self, admin: SeededUser, *, email: str, password: str, person: str, role: str
+    ) -> SeededUser:
         """Invite and accept in one go: a confirmed member of the admin's organisation."""
         with Session(self.engine, expire_on_commit=False) as db_session:
             token = service.log_in(
@@ -95,7 +98,8 @@ class Seeder:
                     Membership.organization_id == admin.organization_id,
                 )
             ).one()
-            assert user.id is not None and membership.id is not None
+            assert user.id is not None
+            assert membership.id is not None
             return SeededUser(user.id, admin.organization_id, membership.id, email, password)
 
     def deactivate(self, admin: SeededUser, member: SeededUser) -> None:

@@ -11,7 +11,7 @@ from quotahit.accounts.models import AuthSession, Invitation, Membership, Role, 
 from quotahit.accounts.service import AccountError, PermissionDenied
 from quotahit.accounts.tokens import hash_token
 from quotahit.db import as_utc, utcnow
-from tests.integration.conftest import OTHER_PASSWORD, PASSWORD, Accounts, Member, Team
+from tests.integration.conftest import OTHER_PASSWORD, PASSWORD, Accounts, Member, Staff
 
 NEWCOMER = "nina@acme.example"
 
@@ -23,7 +23,7 @@ def pending(accounts: Accounts, member: Member) -> list[service.InvitationRow]:
 # Who may invite.
 
 
-def test_a_rep_cannot_invite(accounts: Accounts, team: Team) -> None:
+def test_a_rep_cannot_invite(accounts: Accounts, team: Staff) -> None:
     sent = len(accounts.mailer.sent)
     with pytest.raises(PermissionDenied):
         accounts.invite(team.rep.identity, NEWCOMER, Role.REP.value)
@@ -32,14 +32,14 @@ def test_a_rep_cannot_invite(accounts: Accounts, team: Team) -> None:
 
 
 @pytest.mark.parametrize("role", [Role.ADMIN.value, Role.ENABLEMENT.value])
-def test_a_manager_cannot_invite_above_manager(accounts: Accounts, team: Team, role: str) -> None:
+def test_a_manager_cannot_invite_above_manager(accounts: Accounts, team: Staff, role: str) -> None:
     with pytest.raises(PermissionDenied, match="Managers can invite reps and managers"):
         accounts.invite(team.manager.identity, NEWCOMER, role)
     assert accounts.rows(Invitation, Invitation.email == NEWCOMER) == []
 
 
 @pytest.mark.parametrize("role", [Role.REP.value, Role.MANAGER.value])
-def test_a_manager_can_invite_reps_and_managers(accounts: Accounts, team: Team, role: str) -> None:
+def test_a_manager_can_invite_reps_and_managers(accounts: Accounts, team: Staff, role: str) -> None:
     token = accounts.invite(team.manager.identity, NEWCOMER, role)
     invitation = accounts.one(Invitation, Invitation.email == NEWCOMER)
     assert (invitation.role, invitation.invited_by_id) == (role, team.manager.user_id)
@@ -63,7 +63,7 @@ def test_invalid_address_is_refused(accounts: Accounts, admin: Member) -> None:
         accounts.invite(admin.identity, "nina at acme", Role.REP.value)
 
 
-def test_inviting_a_member_is_refused(accounts: Accounts, team: Team) -> None:
+def test_inviting_a_member_is_refused(accounts: Accounts, team: Staff) -> None:
     with pytest.raises(AccountError, match="already a member"):
         accounts.invite(team.admin.identity, "RITA@acme.example", Role.MANAGER.value)
 
@@ -110,7 +110,8 @@ def test_accepting_creates_a_confirmed_member_with_the_role(
         admin.organization_id,
         Role.MANAGER.value,
     )
-    assert identity.can_invite and not identity.is_admin
+    assert identity.can_invite
+    assert not identity.is_admin
     membership = accounts.one(Membership, Membership.user_id == user.id)
     assert (membership.role, membership.is_active) == ("manager", True)
     assert accounts.one(Invitation, Invitation.email == NEWCOMER).accepted_at is not None
@@ -192,7 +193,7 @@ def test_an_accepted_invitation_cannot_be_revoked(accounts: Accounts, admin: Mem
     assert accounts.one(Invitation, Invitation.id == row.id).revoked_at is None
 
 
-def test_reps_cannot_see_or_revoke_invitations(accounts: Accounts, team: Team) -> None:
+def test_reps_cannot_see_or_revoke_invitations(accounts: Accounts, team: Staff) -> None:
     accounts.invite(team.admin.identity, NEWCOMER, Role.REP.value)
     [row] = pending(accounts, team.manager)
     with pytest.raises(PermissionDenied):

@@ -39,7 +39,9 @@ def test_reset_request_for_an_unknown_address_sends_nothing(
     sent = len(accounts.mailer.sent)
     request_reset(accounts, email)  # no error either: nothing tells the address is unknown
     assert len(accounts.mailer.sent) == sent
-    assert accounts.rows(AccountToken, AccountToken.purpose == TokenPurpose.RESET_PASSWORD.value) == []
+    assert (
+        accounts.rows(AccountToken, AccountToken.purpose == TokenPurpose.RESET_PASSWORD.value) == []
+    )
 
 
 def test_reset_link_is_e_mailed_and_lives_one_hour(accounts: Accounts, admin: Member) -> None:

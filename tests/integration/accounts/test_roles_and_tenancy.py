@@ -8,10 +8,12 @@ from quotahit.accounts import service
 from quotahit.accounts.models import AuthSession, Invitation, Membership, Role, User
 from quotahit.accounts.service import AccountError, Identity, PermissionDenied
 from quotahit.audit import service as audit_service
-from tests.integration.conftest import Accounts, Member, Team
+from tests.integration.conftest import Accounts, Member, Staff
 
 
-def change_role(accounts: Accounts, by: Identity, membership_id: int, role: str) -> service.MemberRow:
+def change_role(
+    accounts: Accounts, by: Identity, membership_id: int, role: str
+) -> service.MemberRow:
     return accounts.call(service.change_role, identity=by, membership_id=membership_id, role=role)
 
 
@@ -35,7 +37,7 @@ def search(accounts: Accounts, by: Identity, **kwargs: object) -> tuple[list[str
 # Roles.
 
 
-def test_an_admin_changes_a_role(accounts: Accounts, team: Team) -> None:
+def test_an_admin_changes_a_role(accounts: Accounts, team: Staff) -> None:
     row = change_role(accounts, team.admin.identity, team.rep.membership_id, Role.MANAGER.value)
     assert (row.email, row.role, row.organization_name) == ("rita@acme.example", "manager", "Acme")
     assert role_of(accounts, team.rep.membership_id) == "manager"
@@ -50,7 +52,7 @@ def test_an_admin_changes_a_role(accounts: Accounts, team: Team) -> None:
 
 
 @pytest.mark.parametrize("who", ["manager", "rep"])
-def test_only_admins_change_roles(accounts: Accounts, team: Team, who: str) -> None:
+def test_only_admins_change_roles(accounts: Accounts, team: Staff, who: str) -> None:
     caller: Member = getattr(team, who)
     with pytest.raises(PermissionDenied):
         change_role(accounts, caller.identity, team.rep.membership_id, Role.ADMIN.value)
@@ -61,7 +63,7 @@ def test_only_admins_change_roles(accounts: Accounts, team: Team, who: str) -> N
     assert "member.role_changed" not in accounts.actions()
 
 
-def test_a_stale_identity_does_not_keep_admin_powers(accounts: Accounts, team: Team) -> None:
+def test_a_stale_identity_does_not_keep_admin_powers(accounts: Accounts, team: Staff) -> None:
     # Once demoted, the services see the new role through the freshly resolved identity.
     second_admin = team.manager
     change_role(accounts, team.admin.identity, second_admin.membership_id, Role.ADMIN.value)
@@ -71,13 +73,13 @@ def test_a_stale_identity_does_not_keep_admin_powers(accounts: Accounts, team: T
         change_role(accounts, fresh, team.rep.membership_id, Role.ADMIN.value)
 
 
-def test_the_last_admin_cannot_be_demoted(accounts: Accounts, team: Team) -> None:
+def test_the_last_admin_cannot_be_demoted(accounts: Accounts, team: Staff) -> None:
     with pytest.raises(AccountError, match="at least one admin"):
         change_role(accounts, team.admin.identity, team.admin.membership_id, Role.REP.value)
     assert role_of(accounts, team.admin.membership_id) == "admin"
 
 
-def test_an_admin_can_step_down_once_there_is_another(accounts: Accounts, team: Team) -> None:
+def test_an_admin_can_step_down_once_there_is_another(accounts: Accounts, team: Staff) -> None:
     change_role(accounts, team.admin.identity, team.manager.membership_id, Role.ADMIN.value)
     change_role(accounts, team.admin.identity, team.admin.membership_id, Role.MANAGER.value)
     assert role_of(accounts, team.admin.membership_id) == "manager"
@@ -87,7 +89,7 @@ def test_an_admin_can_step_down_once_there_is_another(accounts: Accounts, team: 
         change_role(accounts, new_admin, team.manager.membership_id, Role.REP.value)
 
 
-def test_change_role_refuses_unknown_or_unchanged_roles(accounts: Accounts, team: Team) -> None:
+def test_change_role_refuses_unknown_or_unchanged_roles(accounts: Accounts, team: Staff) -> None:
     with pytest.raises(AccountError, match="Unknown role"):
         change_role(accounts, team.admin.identity, team.rep.membership_id, "superuser")
     with pytest.raises(AccountError, match="already has this role"):
@@ -99,26 +101,26 @@ def test_change_role_refuses_unknown_or_unchanged_roles(accounts: Accounts, team
 # Deactivation.
 
 
-def test_admins_cannot_deactivate_themselves(accounts: Accounts, team: Team) -> None:
+def test_admins_cannot_deactivate_themselves(accounts: Accounts, team: Staff) -> None:
     with pytest.raises(AccountError, match="can't deactivate yourself"):
         set_active(accounts, team.admin.identity, team.admin.membership_id, False)
     assert accounts.resolve(team.admin.token) is not None
 
 
-def test_only_admins_deactivate(accounts: Accounts, team: Team) -> None:
+def test_only_admins_deactivate(accounts: Accounts, team: Staff) -> None:
     with pytest.raises(PermissionDenied):
         set_active(accounts, team.manager.identity, team.rep.membership_id, False)
     assert accounts.resolve(team.rep.token) is not None
 
 
-def test_deactivating_twice_is_refused(accounts: Accounts, team: Team) -> None:
+def test_deactivating_twice_is_refused(accounts: Accounts, team: Staff) -> None:
     row = set_active(accounts, team.admin.identity, team.rep.membership_id, False)
     assert not row.is_active
     with pytest.raises(AccountError, match="Nothing to change"):
         set_active(accounts, team.admin.identity, team.rep.membership_id, False)
 
 
-def test_the_last_active_admin_cannot_be_deactivated(accounts: Accounts, team: Team) -> None:
+def test_the_last_active_admin_cannot_be_deactivated(accounts: Accounts, team: Staff) -> None:
     # A platform admin from elsewhere could otherwise leave Acme without an admin.
     accounts.set(User, {"is_platform_admin": True}, User.id == team.manager.user_id)
     platform = accounts.identity(team.manager.token)
@@ -134,7 +136,7 @@ def test_the_last_active_admin_cannot_be_deactivated(accounts: Accounts, team: T
     "deactivated, so a deactivated admin cannot be demoted while one active admin remains",
 )
 def test_a_deactivated_admin_can_be_demoted_while_another_admin_remains(
-    accounts: Accounts, team: Team
+    accounts: Accounts, team: Staff
 ) -> None:
     change_role(accounts, team.admin.identity, team.manager.membership_id, Role.ADMIN.value)
     set_active(accounts, team.admin.identity, team.manager.membership_id, False)
@@ -148,7 +150,7 @@ def test_a_deactivated_admin_can_be_demoted_while_another_admin_remains(
 
 
 def test_search_lists_only_the_callers_organisation(
-    accounts: Accounts, team: Team, rival: Member
+    accounts: Accounts, team: Staff, rival: Member
 ) -> None:
     emails, total = search(accounts, team.rep.identity)
     assert sorted(emails) == ["ada@acme.example", "max@acme.example", "rita@acme.example"]
@@ -157,23 +159,23 @@ def test_search_lists_only_the_callers_organisation(
     assert (emails, total) == (["gus@globex.example"], 1)
 
 
-def test_search_filters_by_name_or_e_mail(accounts: Accounts, team: Team, rival: Member) -> None:
+def test_search_filters_by_name_or_e_mail(accounts: Accounts, team: Staff, rival: Member) -> None:
     assert search(accounts, team.admin.identity, query="RITA") == (["rita@acme.example"], 1)
     assert search(accounts, team.admin.identity, query="manager") == (["max@acme.example"], 1)
     # Gus is in the database but not in Acme.
     assert search(accounts, team.admin.identity, query="gus") == ([], 0)
 
 
-def test_search_pages(accounts: Accounts, team: Team) -> None:
+def test_search_pages(accounts: Accounts, team: Staff) -> None:
     first, total = search(accounts, team.admin.identity, limit=2)
     second, _ = search(accounts, team.admin.identity, offset=2, limit=2)
     assert total == 3
-    assert len(first) == 2 and len(second) == 1
+    assert (len(first), len(second)) == (2, 1)
     assert set(first).isdisjoint(second)
 
 
 def test_only_platform_admins_search_every_organisation(
-    accounts: Accounts, team: Team, rival: Member
+    accounts: Accounts, team: Staff, rival: Member
 ) -> None:
     with pytest.raises(PermissionDenied):
         search(accounts, team.admin.identity, all_organizations=True)
@@ -186,7 +188,7 @@ def test_only_platform_admins_search_every_organisation(
     assert search(accounts, platform)[1] == 3
 
 
-def test_search_shows_deactivated_members_as_inactive(accounts: Accounts, team: Team) -> None:
+def test_search_shows_deactivated_members_as_inactive(accounts: Accounts, team: Staff) -> None:
     set_active(accounts, team.admin.identity, team.rep.membership_id, False)
     rows, _ = accounts.call(service.search_members, identity=team.admin.identity, query="rita")
     assert [(row.email, row.is_active) for row in rows] == [("rita@acme.example", False)]
@@ -205,14 +207,17 @@ def test_an_admin_cannot_change_a_role_in_another_organisation(
 
 
 def test_an_admin_cannot_deactivate_a_member_of_another_organisation(
-    accounts: Accounts, team: Team, rival: Member
+    accounts: Accounts, team: Staff, rival: Member
 ) -> None:
     globex_rep = accounts.add_member(rival, "ron@globex.example", Role.REP.value, "Ron Rep")
     with pytest.raises(AccountError, match="no longer exists"):
         set_active(accounts, team.admin.identity, globex_rep.membership_id, False)
     assert accounts.one(Membership, Membership.id == globex_rep.membership_id).is_active
     assert accounts.resolve(globex_rep.token) is not None
-    assert accounts.one(AuthSession, AuthSession.id == globex_rep.identity.session_id).revoked_at is None
+    assert (
+        accounts.one(AuthSession, AuthSession.id == globex_rep.identity.session_id).revoked_at
+        is None
+    )
 
 
 def test_an_admin_cannot_revoke_another_organisations_invitation(
@@ -240,7 +245,7 @@ def test_pending_invitations_are_listed_per_organisation(
 
 
 def test_platform_admins_may_administer_any_organisation(
-    accounts: Accounts, team: Team, rival: Member
+    accounts: Accounts, team: Staff, rival: Member
 ) -> None:
     accounts.set(User, {"is_platform_admin": True}, User.id == rival.user_id)
     platform = accounts.identity(rival.token)
@@ -252,7 +257,7 @@ def test_platform_admins_may_administer_any_organisation(
 
 
 def test_audit_log_lists_only_the_organisations_own_entries(
-    accounts: Accounts, team: Team, rival: Member
+    accounts: Accounts, team: Staff, rival: Member
 ) -> None:
     change_role(accounts, team.admin.identity, team.rep.membership_id, Role.MANAGER.value)
     with accounts.session() as db_session:

@@ -9,7 +9,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from quotahit.accounts import service
-from quotahit.accounts.models import AccountToken, Membership, Organization, Role, TokenPurpose, User
+from quotahit.accounts.models import (
+    AccountToken,
+    Membership,
+    Organization,
+    Role,
+    TokenPurpose,
+    User,
+)
 from quotahit.accounts.service import AccountError
 from quotahit.accounts.tokens import hash_token
 from quotahit.db import utcnow
@@ -21,7 +28,10 @@ from tests.integration.conftest import BASE_URL, PASSWORD, Accounts
 
 def test_sign_up_creates_the_organisation_with_its_admin(accounts: Accounts) -> None:
     user = accounts.sign_up(
-        "  Ada@Acme.Example ", name="  Ada   Admin ", organization_name="Acme  Corp", ip_address="203.0.113.5"
+        "  Ada@Acme.Example ",
+        name="  Ada   Admin ",
+        organization_name="Acme  Corp",
+        ip_address="203.0.113.5",
     )
     assert user.id is not None
     stored = accounts.one(User, User.id == user.id)
@@ -126,7 +136,9 @@ def test_weak_passwords_are_refused(
     assert accounts.mailer.sent == []
 
 
-@pytest.mark.parametrize("email", ["", "ada", "ada@", "@acme.example", "ada@acme", "a b@acme.example"])
+@pytest.mark.parametrize(
+    "email", ["", "ada", "ada@", "@acme.example", "ada@acme", "a b@acme.example"]
+)
 def test_invalid_e_mail_is_refused(accounts: Accounts, email: str) -> None:
     with pytest.raises(AccountError, match="doesn't look right"):
         accounts.sign_up(email)
@@ -167,9 +179,9 @@ def test_confirm_email_marks_the_address_confirmed(accounts: Accounts) -> None:
     assert confirmed.id == user.id
     stored = accounts.one(User, User.id == user.id)
     assert stored.email_confirmed_at is not None
-    assert stored.email_confirmed_at.replace(tzinfo=None) >= before.replace(tzinfo=None) - timedelta(
-        seconds=1
-    )
+    assert stored.email_confirmed_at.replace(tzinfo=None) >= before.replace(
+        tzinfo=None
+    ) - timedelta(seconds=1)
     assert "account.email_confirmed" in accounts.actions()
 
 

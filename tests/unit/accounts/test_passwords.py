@@ -52,7 +52,9 @@ def test_over_the_maximum_is_refused() -> None:
     assert password_problem(too_long) == f"Use at most {MAX_PASSWORD_LENGTH} characters."
 
 
-@pytest.mark.parametrize("password", ["password", "Password1", "LETMEIN123", "12345678", "iloveyou"])
+@pytest.mark.parametrize(
+    "password", ["password", "Password1", "LETMEIN123", "12345678", "iloveyou"]
+)
 def test_common_passwords_are_refused_whatever_the_case(password: str) -> None:
     problem = password_problem(password)
     assert problem is not None

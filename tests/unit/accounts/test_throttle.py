@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from quotahit.accounts import throttle as throttle_module
-from quotahit.accounts.throttle import LoginThrottle
+from quotahit.accounts.throttle import ActionThrottle, LoginThrottle
 
 WINDOW_MINUTES = 15
 
@@ -105,9 +105,7 @@ def test_address_limit_stops_spraying_many_accounts(storage_uri: str, uid: str) 
     assert throttle.check(account=f"user0-{uid}@example.com", address=f"home-{uid}").allowed
 
 
-def test_clear_account_forgets_the_account_but_not_the_address(
-    storage_uri: str, uid: str
-) -> None:
+def test_clear_account_forgets_the_account_but_not_the_address(storage_uri: str, uid: str) -> None:
     throttle = make(storage_uri, per_account=3, per_address=4)
     account, address = f"victim-{uid}@example.com", f"ip-{uid}"
     fail(throttle, 3, account=account, address=address)
@@ -198,3 +196,78 @@ def test_the_window_moves_on_so_nobody_is_locked_out_for_good(
 
     clock.now += 5 * 60 + 1
     assert throttle.check(account="v@example.com", address="ip").allowed
+
+
+def test_attempts_left_counts_down_to_zero(storage_uri: str, uid: str) -> None:
+    throttle = make(storage_uri, per_account=3, per_address=5)
+    account, address = f"a-{uid}", f"ip-{uid}"
+    assert throttle.attempts_left(account=account, address=address) == 3
+    lefts = []
+    for _ in range(3):
+        throttle.record_failure(account=account, address=address)
+        lefts.append(throttle.attempts_left(account=account, address=address))
+    assert lefts == [2, 1, 0]
+    assert not throttle.check(account=account, address=address).allowed
+
+
+def test_attempts_left_is_the_tighter_of_the_two_limits(storage_uri: str, uid: str) -> None:
+    throttle = make(storage_uri, per_account=3, per_address=5)
+    address = f"ip-{uid}"
+    for index in range(4):
+        throttle.record_failure(account=f"u{index}-{uid}", address=address)
+    # A fresh account from this address: 3 for the account, but only 1 left for the address.
+    assert throttle.attempts_left(account=f"fresh-{uid}", address=address) == 1
+    assert throttle.attempts_left(account=f"fresh-{uid}", address="") == 3
+
+
+# Caps on actions that cost CPU or send e-mail.
+
+SMALL_LIMITS = {
+    "signup": "2/hour",
+    "password_reset_account": "2/hour",
+    "password_reset_address": "3/hour",
+    "confirmation_resend": "2/hour",
+    "invitation": "3/hour",
+}
+
+
+def test_an_action_is_capped_per_key(storage_uri: str, uid: str) -> None:
+    throttle = ActionThrottle(storage_uri=storage_uri, limits=SMALL_LIMITS)
+    assert throttle.allow("signup", f"ip-{uid}").allowed
+    assert throttle.allow("signup", f"ip-{uid}").allowed
+    verdict = throttle.allow("signup", f"ip-{uid}")
+    assert not verdict.allowed
+    assert 3500 <= verdict.retry_after_seconds <= 3600
+    # Another key, or another action with the same key, has its own count.
+    assert throttle.allow("signup", f"other-ip-{uid}").allowed
+    assert throttle.allow("confirmation_resend", f"ip-{uid}").allowed
+
+
+def test_a_refused_action_is_not_counted_against_the_other_keys(storage_uri: str, uid: str) -> None:
+    throttle = ActionThrottle(storage_uri=storage_uri, limits=SMALL_LIMITS)
+    busy, quiet = f"busy-{uid}", f"quiet-{uid}"
+    for _ in range(3):
+        assert throttle.allow("invitation", busy).allowed
+    for _ in range(5):
+        assert not throttle.allow("invitation", quiet, busy).allowed
+    # The refusals above did not use up `quiet`'s allowance.
+    for _ in range(3):
+        assert throttle.allow("invitation", quiet).allowed
+    assert not throttle.allow("invitation", quiet).allowed
+
+
+def test_empty_keys_are_never_capped(storage_uri: str) -> None:
+    throttle = ActionThrottle(storage_uri=storage_uri, limits=SMALL_LIMITS)
+    for _ in range(5):
+        assert throttle.allow("signup", "").allowed
+        assert throttle.allow("signup").allowed
+
+
+def test_default_caps_are_generous_enough_for_an_office() -> None:
+    throttle = ActionThrottle()
+    for _ in range(30):
+        assert throttle.allow("signup", "203.0.113.1").allowed
+    assert not throttle.allow("signup", "203.0.113.1").allowed
+    for _ in range(5):
+        assert throttle.allow("password_reset_account", "ada@example.com").allowed
+    assert not throttle.allow("password_reset_account", "ada@example.com").allowed
