@@ -31,6 +31,12 @@ def as_utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def like_pattern(text: str) -> str:
+    """A lower-case `%contains%` pattern with LIKE's wildcards escaped (use escape="\\")."""
+    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 class TenantScoped(SQLModel):
     """Mixin for every row that belongs to an organisation."""
 

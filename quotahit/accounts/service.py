@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from functools import lru_cache
+from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_
@@ -30,7 +31,7 @@ from quotahit.accounts.passwords import hash_password, password_problem, verify_
 from quotahit.accounts.throttle import ActionThrottle, LoginThrottle
 from quotahit.accounts.tokens import hash_token, new_token
 from quotahit.audit import service as audit
-from quotahit.db import as_utc, tenant_get, tenant_select, utcnow
+from quotahit.db import as_utc, like_pattern, tenant_get, tenant_select, utcnow
 from quotahit.providers.email import EmailDeliveryError, EmailSender, OutgoingEmail
 
 logger = logging.getLogger(__name__)
@@ -513,8 +514,8 @@ def request_password_reset(
         address = normalize_email(email)
     except AccountError:
         return
-    _check_action(action_throttle, "password_reset_account", address)
     _check_action(action_throttle, "password_reset_address", ip_address)
+    _check_action(action_throttle, "password_reset_account", address)
     user = db_session.exec(select(User).where(User.email == address)).first()
     if user is None or not user.is_active or user.id is None:
         return
@@ -623,9 +624,16 @@ def get_profile(*, db_session: Session, identity: Identity) -> Profile:
     )
 
 
-def time_zone_names() -> list[str]:
-    """Every IANA zone this machine knows, sorted, for the profile picker."""
-    return sorted(available_timezones())
+@lru_cache(maxsize=1)
+def time_zone_names() -> tuple[str, ...]:
+    """Canonical IANA zones (no `posix/`, `right/` or `posixrules` aliases), for the picker."""
+    return tuple(
+        sorted(
+            zone
+            for zone in available_timezones()
+            if not zone.startswith(("posix", "right/")) and zone not in {"localtime", "Factory"}
+        )
+    )
 
 
 def update_profile(
@@ -636,10 +644,8 @@ def update_profile(
     clean_title = " ".join(title.split())
     if len(clean_title) > 120:
         raise AccountError("Your title is too long (120 characters at most).")
-    try:
-        ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise AccountError("Pick a time zone from the list.") from error
+    if time_zone not in time_zone_names():
+        raise AccountError("Pick a time zone from the list.")
     user = db_session.get(User, identity.user_id)
     assert user is not None
     user.name, user.title, user.time_zone = person, clean_title, time_zone
@@ -955,8 +961,11 @@ def search_members(
         statement = statement.where(Membership.organization_id == identity.organization_id)
         count = count.where(Membership.organization_id == identity.organization_id)
     if query.strip():
-        pattern = f"%{query.strip().lower()}%"
-        condition = or_(func.lower(User.name).like(pattern), func.lower(User.email).like(pattern))
+        pattern = like_pattern(query)
+        condition = or_(
+            func.lower(User.name).like(pattern, escape="\\"),
+            func.lower(User.email).like(pattern, escape="\\"),
+        )
         statement, count = statement.where(condition), count.where(condition)
     rows = db_session.exec(
         statement.order_by(func.lower(User.name), Membership.id).offset(offset).limit(limit)
@@ -1014,6 +1023,21 @@ def _active_admin_count(db_session: Session, organization_id: int) -> int:
     )
 
 
+def _is_active_member(db_session: Session, membership: Membership) -> bool:
+    user = db_session.get(User, membership.user_id)
+    return membership.is_active and user is not None and user.is_active
+
+
+def _release_team_leadership(db_session: Session, membership: Membership) -> None:
+    """A member who stops managing (demoted or deactivated) no longer leads their teams."""
+    led = db_session.exec(
+        tenant_select(Team, membership.organization_id).where(Team.manager_id == membership.user_id)
+    ).all()
+    for team in led:
+        team.manager_id = None
+        db_session.add(team)
+
+
 def change_role(
     *, db_session: Session, identity: Identity, membership_id: int, role: str
 ) -> MemberRow:
@@ -1025,11 +1049,14 @@ def change_role(
         raise AccountError("That member already has this role.")
     if (
         previous == Role.ADMIN.value
+        and _is_active_member(db_session, membership)
         and _active_admin_count(db_session, membership.organization_id) <= 1
     ):
         raise AccountError("An organisation needs at least one admin. Promote someone else first.")
     membership.role = role_value
     db_session.add(membership)
+    if previous == Role.MANAGER.value:
+        _release_team_leadership(db_session, membership)
     audit.record(
         db_session=db_session,
         action="member.role_changed",
@@ -1061,6 +1088,7 @@ def set_member_active(
     membership.is_active = active
     db_session.add(membership)
     if not active:
+        _release_team_leadership(db_session, membership)
         sessions = db_session.exec(
             select(AuthSession).where(
                 AuthSession.user_id == membership.user_id,
@@ -1123,15 +1151,18 @@ class SessionRow:
 
 def _device_label(user_agent: str) -> str:
     browsers = ("Edg", "Firefox", "Chrome", "Safari")
-    systems = ("Windows", "Mac OS X", "iPhone", "Android", "Linux")
+    # iOS agents also say "like Mac OS X" and Android ones "Linux": the specific names come first.
+    systems = ("iPhone", "iPad", "Android", "Windows", "Mac OS X", "Linux")
     browser = next((name for name in browsers if name in user_agent), "Browser")
     system = next((name for name in systems if name in user_agent), "")
     label = {"Edg": "Edge", "Mac OS X": "macOS"}
     return " on ".join(filter(None, [label.get(browser, browser), label.get(system, system)]))
 
 
-def list_sessions(*, db_session: Session, identity: Identity) -> list[SessionRow]:
-    """The caller's sessions that are still live, newest activity first."""
+def list_sessions(
+    *, db_session: Session, identity: Identity, idle_timeout: timedelta = timedelta(hours=72)
+) -> list[SessionRow]:
+    """The caller's sessions that are still live (not expired, not idle), newest activity first."""
     now = utcnow()
     records = db_session.exec(
         select(AuthSession)
@@ -1151,7 +1182,7 @@ def list_sessions(*, db_session: Session, identity: Identity) -> list[SessionRow
             current=record.id == identity.session_id,
         )
         for record in records
-        if as_utc(record.expires_at) >= now
+        if as_utc(record.expires_at) >= now and as_utc(record.last_seen_at) + idle_timeout >= now
     ]
 
 

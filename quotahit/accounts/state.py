@@ -192,14 +192,18 @@ class LoginState(rx.State):
     @rx.event
     def resend_confirmation(self) -> None:
         """Send a fresh confirmation link to the address just tried."""
-        with session_scope() as db_session:
-            service.resend_confirmation(
-                db_session=db_session,
-                mailer=wiring.mailer(),
-                links=wiring.links(),
-                email=self.last_email,
-                action_throttle=wiring.action_throttle(),
-            )
+        try:
+            with session_scope() as db_session:
+                service.resend_confirmation(
+                    db_session=db_session,
+                    mailer=wiring.mailer(),
+                    links=wiring.links(),
+                    email=self.last_email,
+                    action_throttle=wiring.action_throttle(),
+                )
+        except AccountError as error:
+            self.error = str(error)
+            return
         self.show_resend = False
         self.error = ""
         self.notice = "If that account is waiting for confirmation, a new link is on its way."
@@ -400,7 +404,11 @@ class ProfileState(rx.State):
 
     def _load_sessions(self, identity: Identity) -> None:
         with session_scope() as db_session:
-            rows = service.list_sessions(db_session=db_session, identity=identity)
+            rows = service.list_sessions(
+                db_session=db_session,
+                identity=identity,
+                idle_timeout=timedelta(hours=get_settings().session_idle_hours),
+            )
         self.sessions = [
             {
                 "id": str(row.id),

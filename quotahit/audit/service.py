@@ -10,6 +10,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from quotahit.audit.models import AuditLog
+from quotahit.db import like_pattern
 
 
 def record(
@@ -55,9 +56,10 @@ def list_entries(
         condition = AuditLog.organization_id == organization_id
         statement, count = statement.where(condition), count.where(condition)
     if search:
-        pattern = f"%{search.strip().lower()}%"
+        pattern = like_pattern(search)
         condition = or_(
-            func.lower(AuditLog.action).like(pattern), func.lower(AuditLog.details).like(pattern)
+            func.lower(AuditLog.action).like(pattern, escape="\\"),
+            func.lower(AuditLog.details).like(pattern, escape="\\"),
         )
         statement, count = statement.where(condition), count.where(condition)
     rows = db_session.exec(

@@ -87,6 +87,14 @@ def describe(action: str, actor: str, details_json: str) -> str:
         "member.role_changed": f"{actor} changed a role from {details.get('from', '?')} to "
         f"{details.get('to', '?')}",
         "member.deactivated": f"{actor} deactivated a member",
+        "account.session_revoked": f"{actor} signed out another device",
+        "team.created": f"{actor} created the team {details.get('name', '')}".rstrip(),
+        "team.deleted": f"{actor} deleted the team {details.get('name', '')}".rstrip(),
+        "team.member_assigned": (
+            f"{actor} moved a member to {details['team']}"
+            if details.get("team")
+            else f"{actor} took a member out of their team"
+        ),
         "member.reactivated": f"{actor} reactivated a member",
     }
     return sentences.get(action, f"{actor}: {action}")

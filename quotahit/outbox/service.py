@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from quotahit.db import like_pattern
 from quotahit.outbox.models import OutboxMessage
 
 
@@ -27,7 +28,7 @@ def list_messages(
     statement = select(OutboxMessage)
     count = select(func.count()).select_from(OutboxMessage)
     if to_address:
-        condition = func.lower(OutboxMessage.to_address).like(f"%{to_address.strip().lower()}%")
+        condition = func.lower(OutboxMessage.to_address).like(like_pattern(to_address), escape="\\")
         statement, count = statement.where(condition), count.where(condition)
     rows = db_session.exec(
         statement.order_by(OutboxMessage.id.desc()).offset(offset).limit(limit)  # type: ignore[union-attr]

@@ -7,6 +7,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage as MimeMessage
+from email.utils import formatdate, make_msgid, parseaddr
 from typing import Protocol
 
 from sqlalchemy.engine import Engine
@@ -63,17 +64,23 @@ class OutboxEmailSender:
 class ResendEmailSender:
     """Resend through its official SDK, with a configurable API base URL."""
 
-    def __init__(self, api_key: str, api_url: str, from_address: str) -> None:
+    def __init__(
+        self, api_key: str, api_url: str, from_address: str, timeout: float = 15.0
+    ) -> None:
         self._api_key = api_key
         self._api_url = api_url.rstrip("/")
         self._from = from_address
+        self._timeout = timeout
 
     def send(self, email: OutgoingEmail) -> str:
         """Send one message; the SDK reads its key and URL from module globals."""
         import resend  # imported lazily: the SDK sets globals at import
+        from resend.http_client_requests import RequestsClient
 
         resend.api_key = self._api_key
         resend.api_url = self._api_url
+        # The SDK waits 30 s by default; a sign-up should not hang that long on a slow provider.
+        resend.default_http_client = RequestsClient(timeout=self._timeout)  # type: ignore[arg-type]
         try:
             response = resend.Emails.send(
                 {
@@ -114,6 +121,9 @@ class SmtpEmailSender:
         message["From"] = self._from
         message["To"] = email.to_address
         message["Subject"] = email.subject
+        message["Date"] = formatdate(usegmt=True)
+        sender_domain = parseaddr(self._from)[1].rpartition("@")[2] or "quotahit.local"
+        message["Message-ID"] = make_msgid(domain=sender_domain)
         message.set_content(email.text_body)
         try:
             with smtplib.SMTP(self._host, self._port, timeout=self._timeout) as client:

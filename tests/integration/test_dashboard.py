@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
-
 from quotahit.accounts import service, teams
 from quotahit.accounts.models import Role
 from quotahit.dashboard import service as dashboard
@@ -136,11 +134,6 @@ def test_describe_reads_audit_details() -> None:
     assert dashboard.describe("something.new", "Ada", "{}") == "Ada: something.new"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: dashboard.describe has no sentence for account.session_revoked, team.created, "
-    "team.deleted and team.member_assigned, so the feed shows e.g. 'You: team.created'",
-)
 def test_every_recorded_action_reads_as_a_sentence(accounts: Accounts, team: Staff) -> None:
     other = accounts.log_in(team.admin.email)
     accounts.call(

@@ -131,3 +131,18 @@ def test_invitations_are_capped_per_inviter(
         invite(admin, "three@acme.example")
     assert accounts.rows(Invitation, Invitation.email == "three@acme.example") == []
     invite(rival, "three@globex.example")
+
+
+def test_a_refusal_by_the_address_cap_costs_the_account_nothing(
+    accounts: Accounts, admin: Member, caps: ActionThrottle
+) -> None:
+    attacker = "203.0.113.99"
+    for index in range(3):
+        request_reset(accounts, caps, f"filler{index}@acme.example", attacker)
+    for _ in range(2):
+        with pytest.raises(AccountError, match="Too many requests"):
+            request_reset(accounts, caps, admin.email, attacker)
+    # Ada's own hourly allowance (2) is intact: both of her requests go through.
+    request_reset(accounts, caps, admin.email, "198.51.100.7")
+    request_reset(accounts, caps, admin.email, "198.51.100.7")
+    assert len(accounts.rows(AccountToken, AccountToken.purpose == "reset_password")) == 2

@@ -254,8 +254,15 @@ def test_update_profile_refuses_bad_fields(
 def test_time_zone_names_offer_only_valid_zones() -> None:
     names = service.time_zone_names()
     assert "Europe/Paris" in names
-    assert names == sorted(names)
+    assert list(names) == sorted(names)
     assert "Mars/Olympus_Mons" not in names
+    assert not {"posixrules", "right/UTC", "posix/Europe/Paris"} & set(names)
+
+
+@pytest.mark.parametrize("alias", ["posixrules", "right/UTC", "posix/Europe/Paris"])
+def test_profile_refuses_time_zone_aliases(accounts: Accounts, admin: Member, alias: str) -> None:
+    with pytest.raises(AccountError, match="time zone"):
+        update(accounts, admin, time_zone=alias)
 
 
 def test_profile_never_carries_the_password_hash(accounts: Accounts, admin: Member) -> None:

@@ -130,11 +130,6 @@ def test_the_last_active_admin_cannot_be_deactivated(accounts: Accounts, team: S
     assert accounts.resolve(team.admin.token) is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: change_role counts active admins even when the admin being demoted is "
-    "deactivated, so a deactivated admin cannot be demoted while one active admin remains",
-)
 def test_a_deactivated_admin_can_be_demoted_while_another_admin_remains(
     accounts: Accounts, team: Staff
 ) -> None:
@@ -286,3 +281,21 @@ def test_audit_log_lists_only_the_organisations_own_entries(
     assert found_total == 1
     # Newest first.
     assert entries[0].action == "member.role_changed"
+
+
+@pytest.mark.parametrize("query", ["_", "%", "\\"])
+def test_search_treats_wildcards_as_plain_text(accounts: Accounts, team: Staff, query: str) -> None:
+    rows, total = accounts.call(service.search_members, identity=team.admin.identity, query=query)
+    assert (rows, total) == ([], 0)
+    if query != "_":  # action names such as member.role_changed really contain "_"
+        entries, count = accounts.call(
+            audit_service.list_entries, organization_id=team.admin.organization_id, search=query
+        )
+        assert (entries, count) == ([], 0)
+
+
+def test_search_finds_a_literal_underscore(accounts: Accounts, admin: Member) -> None:
+    accounts.add_member(admin, "under_score@acme.example", "rep", "Una Score")
+    rows, total = accounts.call(service.search_members, identity=admin.identity, query="r_s")
+    assert [row.email for row in rows] == ["under_score@acme.example"]
+    assert total == 1

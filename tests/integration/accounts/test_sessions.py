@@ -310,15 +310,12 @@ def test_list_sessions_shows_the_callers_live_devices(accounts: Accounts, team: 
         (FIREFOX_LINUX, "Firefox on Linux"),
         (EDGE_WINDOWS, "Edge on Windows"),
         ("", "Browser"),
-        pytest.param(
-            SAFARI_IPHONE,
-            "Safari on iPhone",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: _device_label tests 'Mac OS X' before 'iPhone', and every iOS "
-                "user agent says 'like Mac OS X', so iPhones are listed as macOS",
-            ),
+        (
+            "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/126.0 Mobile Safari/537.36",
+            "Chrome on Android",
         ),
+        (SAFARI_IPHONE, "Safari on iPhone"),
     ],
 )
 def test_devices_are_named_from_the_user_agent(
@@ -337,11 +334,6 @@ def test_list_sessions_leaves_out_expired_sessions(accounts: Accounts, admin: Me
     assert sessions_of(accounts, admin) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: list_sessions ignores the idle timeout, so sessions resolve_session already "
-    "refuses are still listed as live devices",
-)
 def test_list_sessions_leaves_out_idle_sessions(accounts: Accounts, admin: Member) -> None:
     other = accounts.log_in(admin.email)
     other_id = accounts.identity(other).session_id

@@ -130,3 +130,30 @@ def test_teams_are_isolated_between_organisations(
     assert {row.name for row in accounts.rows(Team)} == {"West", "Globex Team"}
     # The same name may be used by another organisation.
     assert create(accounts, rival.identity, "West").name == "West"
+
+
+@pytest.mark.parametrize("change", ["demote", "deactivate"])
+def test_a_manager_who_stops_managing_no_longer_leads(
+    accounts: Accounts, team: Staff, change: str
+) -> None:
+    row = create(accounts, team.admin.identity, "West Coast")
+    assign(accounts, team.admin.identity, team.manager, row.id)
+    assert listed(accounts, team.admin.identity) == [("West Coast", "Max Manager", 1)]
+    if change == "demote":
+        accounts.call(
+            service.change_role,
+            identity=team.admin.identity,
+            membership_id=team.manager.membership_id,
+            role="rep",
+        )
+        expected = [("West Coast", "", 1)]
+    else:
+        accounts.call(
+            service.set_member_active,
+            identity=team.admin.identity,
+            membership_id=team.manager.membership_id,
+            active=False,
+        )
+        expected = [("West Coast", "", 0)]
+    assert listed(accounts, team.admin.identity) == expected
+    assert accounts.one(Team, Team.id == row.id).manager_id is None

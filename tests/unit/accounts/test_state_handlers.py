@@ -20,11 +20,6 @@ def no_database() -> Iterator[None]:
     yield None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: LoginState.resend_confirmation does not catch AccountError, so the "
-    "confirmation_resend cap surfaces as an unhandled exception instead of a message",
-)
 def test_resend_confirmation_over_the_cap_shows_a_message(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
