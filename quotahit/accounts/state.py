@@ -8,7 +8,7 @@ from urllib.parse import quote
 import reflex as rx
 
 from quotahit import wiring
-from quotahit.accounts import service
+from quotahit.accounts import invitations, service, sessions
 from quotahit.accounts.service import AccountError, Identity
 from quotahit.db import in_session, session_scope
 from quotahit.settings import get_settings
@@ -44,7 +44,7 @@ class SessionState(rx.State):
         """Resolve the token against the session table (expiry, revocation, deactivation)."""
         settings = get_settings()
         with session_scope() as db_session:
-            return service.resolve_session(
+            return sessions.resolve_session(
                 db_session=db_session,
                 token=self.session_token,
                 idle_timeout=timedelta(hours=settings.session_idle_hours),
@@ -124,7 +124,7 @@ class SessionState(rx.State):
         """End this session server-side and forget the token."""
         if self.session_token:
             with session_scope() as db_session:
-                service.log_out(db_session=db_session, token=self.session_token)
+                sessions.log_out(db_session=db_session, token=self.session_token)
         self._forget()
         return rx.redirect("/login")
 
@@ -134,7 +134,7 @@ class SessionState(rx.State):
         identity = self._identity()
         if identity is not None:
             with session_scope() as db_session:
-                service.log_out_everywhere(db_session=db_session, identity=identity)
+                sessions.log_out_everywhere(db_session=db_session, identity=identity)
         self._forget()
         return rx.redirect("/login")
 
@@ -344,7 +344,7 @@ class JoinState(rx.State):
         self.error, self.valid = "", False
         try:
             with session_scope() as db_session:
-                preview = service.preview_invitation(
+                preview = invitations.preview_invitation(
                     db_session=db_session, token=self.router.url.query_parameters.get("token", "")
                 )
         except AccountError as error:
@@ -361,7 +361,7 @@ class JoinState(rx.State):
         session = await self.get_state(SessionState)
         try:
             token = await in_session(
-                lambda db_session: service.accept_invitation(
+                lambda db_session: invitations.accept_invitation(
                     db_session=db_session,
                     token=self.router.url.query_parameters.get("token", ""),
                     password=str(form_data.get("password", "")),
@@ -404,7 +404,7 @@ class ProfileState(rx.State):
 
     def _load_sessions(self, identity: Identity) -> None:
         with session_scope() as db_session:
-            rows = service.list_sessions(
+            rows = sessions.list_sessions(
                 db_session=db_session,
                 identity=identity,
                 idle_timeout=timedelta(hours=get_settings().session_idle_hours),
@@ -428,7 +428,7 @@ class ProfileState(rx.State):
             return rx.redirect("/login")
         try:
             with session_scope() as db_session:
-                service.revoke_session(
+                sessions.revoke_session(
                     db_session=db_session, identity=identity, session_id=int(session_id)
                 )
         except (AccountError, ValueError) as error:

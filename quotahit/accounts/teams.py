@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from quotahit.accounts.identity import AccountError, Identity, PermissionDenied
 from quotahit.accounts.models import Membership, Role, Team, User
-from quotahit.accounts.service import AccountError, Identity, PermissionDenied
 from quotahit.audit import service as audit
 from quotahit.db import tenant_get, tenant_select
 

@@ -7,7 +7,7 @@ import math
 
 import reflex as rx
 
-from quotahit.accounts import service as accounts
+from quotahit.accounts import members
 from quotahit.accounts.service import AccountError, Identity
 from quotahit.accounts.state import identity_of
 from quotahit.audit import service as audit
@@ -61,7 +61,7 @@ class AdminState(rx.State):
     def _load_users(self, identity: Identity) -> None:
         everywhere = self.all_organizations and identity.is_platform_admin
         with session_scope() as db_session:
-            rows, self.user_total = accounts.search_members(
+            rows, self.user_total = members.search_members(
                 db_session=db_session,
                 identity=identity,
                 query=self.user_search,
@@ -94,7 +94,7 @@ class AdminState(rx.State):
                 offset=(self.audit_page - 1) * PAGE_SIZE,
                 limit=PAGE_SIZE,
             )
-            names = accounts.user_names(
+            names = members.user_names(
                 db_session=db_session, user_ids={row.actor_id for row in rows if row.actor_id}
             )
         self.audit_rows = [
@@ -164,7 +164,7 @@ class AdminState(rx.State):
             return rx.redirect("/login")
         try:
             with session_scope() as db_session:
-                row = accounts.change_role(
+                row = members.change_role(
                     db_session=db_session,
                     identity=identity,
                     membership_id=int(membership_id),
@@ -186,7 +186,7 @@ class AdminState(rx.State):
             return rx.redirect("/login")
         try:
             with session_scope() as db_session:
-                row = accounts.set_member_active(
+                row = members.set_member_active(
                     db_session=db_session,
                     identity=identity,
                     membership_id=int(membership_id),

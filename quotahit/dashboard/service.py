@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from quotahit.accounts import service as accounts
+from quotahit.accounts import members
 from quotahit.accounts.models import Invitation, Membership, User
 from quotahit.accounts.service import Identity
 from quotahit.audit import service as audit
@@ -150,7 +150,7 @@ def summarize(
         organization_id=org,
         actor_id=None if sees_team else identity.user_id,
     )
-    names = accounts.user_names(
+    names = members.user_names(
         db_session=db_session, user_ids={entry.actor_id for entry in entries if entry.actor_id}
     )
     recent_items = [

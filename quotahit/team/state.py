@@ -7,7 +7,7 @@ import math
 import reflex as rx
 
 from quotahit import wiring
-from quotahit.accounts import service, teams
+from quotahit.accounts import invitations, members, teams
 from quotahit.accounts.service import AccountError, Identity
 from quotahit.accounts.state import SessionState, identity_of
 from quotahit.db import session_scope
@@ -39,7 +39,7 @@ class TeamState(rx.State):
         if identity is None:
             return
         with session_scope() as db_session:
-            rows, self.total = service.search_members(
+            rows, self.total = members.search_members(
                 db_session=db_session,
                 identity=identity,
                 query=self.search,
@@ -47,7 +47,7 @@ class TeamState(rx.State):
                 limit=PAGE_SIZE,
             )
             pending = (
-                service.list_pending_invitations(db_session=db_session, identity=identity)
+                invitations.list_pending_invitations(db_session=db_session, identity=identity)
                 if identity.can_invite
                 else []
             )
@@ -99,7 +99,7 @@ class TeamState(rx.State):
         session = await self.get_state(SessionState)
         try:
             with session_scope() as db_session:
-                invitation = service.invite(
+                invitation = invitations.invite(
                     db_session=db_session,
                     identity=identity,
                     mailer=wiring.mailer(),
@@ -125,7 +125,7 @@ class TeamState(rx.State):
             return rx.redirect("/login")
         try:
             with session_scope() as db_session:
-                service.revoke_invitation(
+                invitations.revoke_invitation(
                     db_session=db_session, identity=identity, invitation_id=int(invitation_id)
                 )
         except (AccountError, ValueError) as error:

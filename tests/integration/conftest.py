@@ -19,7 +19,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
-from quotahit.accounts import service
+from quotahit.accounts import invitations, service, sessions
 from quotahit.accounts.models import Membership, Role, User
 from quotahit.accounts.service import AccountLinks, Identity
 from quotahit.accounts.throttle import LoginThrottle
@@ -134,7 +134,7 @@ class Accounts:
         )
 
     def resolve(self, token: str, **kwargs: Any) -> Identity | None:
-        return self.call(service.resolve_session, token=token, **kwargs)
+        return self.call(sessions.resolve_session, token=token, **kwargs)
 
     def identity(self, token: str) -> Identity:
         identity = self.resolve(token)
@@ -144,7 +144,7 @@ class Accounts:
     def invite(self, by: Identity, email: str, role: str) -> str:
         """Invite and return the token from the e-mailed link."""
         self.call(
-            service.invite,
+            invitations.invite,
             identity=by,
             mailer=self.mailer,
             links=self.links,
@@ -155,7 +155,7 @@ class Accounts:
 
     def accept(self, token: str, *, password: str = PASSWORD, name: str = "", **kwargs: Any) -> str:
         return self.call(
-            service.accept_invitation, token=token, password=password, name=name, **kwargs
+            invitations.accept_invitation, token=token, password=password, name=name, **kwargs
         )
 
     def member(self, token: str) -> Member:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from quotahit.accounts import service, teams
+from quotahit.accounts import members, service, sessions, teams
 from quotahit.accounts.models import Role
 from quotahit.dashboard import service as dashboard
 from quotahit.dashboard.service import DashboardSummary
@@ -78,7 +78,7 @@ def test_a_team_is_counted(accounts: Accounts, team: Staff) -> None:
 
 def test_deactivated_members_are_not_counted(accounts: Accounts, team: Staff) -> None:
     accounts.call(
-        service.set_member_active,
+        members.set_member_active,
         identity=team.admin.identity,
         membership_id=team.rep.membership_id,
         active=False,
@@ -137,7 +137,7 @@ def test_describe_reads_audit_details() -> None:
 def test_every_recorded_action_reads_as_a_sentence(accounts: Accounts, team: Staff) -> None:
     other = accounts.log_in(team.admin.email)
     accounts.call(
-        service.revoke_session,
+        sessions.revoke_session,
         identity=team.admin.identity,
         session_id=accounts.identity(other).session_id,
     )

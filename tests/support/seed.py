@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from quotahit.accounts import service
+from quotahit.accounts import invitations, members, service, sessions
 from quotahit.accounts.models import Membership, User
 from quotahit.accounts.throttle import LoginThrottle
 from quotahit.db import make_engine, utcnow
@@ -77,9 +77,9 @@ class Seeder:
                 email=admin.email,
                 password=admin.password,
             )
-            identity = service.resolve_session(db_session=db_session, token=token)
+            identity = sessions.resolve_session(db_session=db_session, token=token)
             assert identity is not None
-            service.invite(
+            invitations.invite(
                 db_session=db_session,
                 identity=identity,
                 mailer=self.mailer,
@@ -88,7 +88,7 @@ class Seeder:
                 role=role,
             )
             link = self.mailer.sent[-1].text_body.split("/join?token=", 1)[1].split()[0]
-            service.accept_invitation(
+            invitations.accept_invitation(
                 db_session=db_session, token=link, password=password, name=person
             )
             user = db_session.exec(select(User).where(User.email == email)).one()
@@ -111,9 +111,9 @@ class Seeder:
                 email=admin.email,
                 password=admin.password,
             )
-            identity = service.resolve_session(db_session=db_session, token=token)
+            identity = sessions.resolve_session(db_session=db_session, token=token)
             assert identity is not None
-            service.set_member_active(
+            members.set_member_active(
                 db_session=db_session,
                 identity=identity,
                 membership_id=member.membership_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from quotahit.accounts import service
+from quotahit.accounts import invitations, service
 from quotahit.accounts.models import AccountToken, Invitation, Role, User
 from quotahit.accounts.service import AccountError
 from quotahit.accounts.throttle import ActionThrottle
@@ -116,7 +116,7 @@ def test_invitations_are_capped_per_inviter(
 ) -> None:
     def invite(by: Member, email: str) -> None:
         accounts.call(
-            service.invite,
+            invitations.invite,
             identity=by.identity,
             mailer=accounts.mailer,
             links=accounts.links,

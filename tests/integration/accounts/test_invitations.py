@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from quotahit.accounts import service
+from quotahit.accounts import invitations
 from quotahit.accounts.models import AuthSession, Invitation, Membership, Role, User
 from quotahit.accounts.service import AccountError, PermissionDenied
 from quotahit.accounts.tokens import hash_token
@@ -16,8 +16,8 @@ from tests.integration.conftest import OTHER_PASSWORD, PASSWORD, Accounts, Membe
 NEWCOMER = "nina@acme.example"
 
 
-def pending(accounts: Accounts, member: Member) -> list[service.InvitationRow]:
-    return accounts.call(service.list_pending_invitations, identity=member.identity)
+def pending(accounts: Accounts, member: Member) -> list[invitations.InvitationRow]:
+    return accounts.call(invitations.list_pending_invitations, identity=member.identity)
 
 
 # Who may invite.
@@ -90,7 +90,7 @@ def test_accepting_creates_a_confirmed_member_with_the_role(
     accounts: Accounts, admin: Member
 ) -> None:
     token = accounts.invite(admin.identity, NEWCOMER, Role.MANAGER.value)
-    preview = accounts.call(service.preview_invitation, token=token)
+    preview = accounts.call(invitations.preview_invitation, token=token)
     assert (preview.email, preview.role, preview.organization_name, preview.inviter_name) == (
         NEWCOMER,
         "manager",
@@ -139,7 +139,7 @@ def test_an_expired_invitation_is_refused(accounts: Accounts, admin: Member) -> 
     with pytest.raises(AccountError, match="expired"):
         accounts.accept(token, name="Nina New")
     with pytest.raises(AccountError, match="expired"):
-        accounts.call(service.preview_invitation, token=token)
+        accounts.call(invitations.preview_invitation, token=token)
     assert accounts.rows(User, User.email == NEWCOMER) == []
     assert pending(accounts, admin) == []
 
@@ -177,7 +177,7 @@ def test_a_revoked_invitation_cannot_be_accepted(accounts: Accounts, admin: Memb
     token = accounts.invite(admin.identity, NEWCOMER, Role.REP.value)
     [row] = pending(accounts, admin)
     assert row.email == NEWCOMER
-    accounts.call(service.revoke_invitation, identity=admin.identity, invitation_id=row.id)
+    accounts.call(invitations.revoke_invitation, identity=admin.identity, invitation_id=row.id)
     assert pending(accounts, admin) == []
     with pytest.raises(AccountError, match="not valid"):
         accounts.accept(token, name="Nina New")
@@ -189,7 +189,7 @@ def test_an_accepted_invitation_cannot_be_revoked(accounts: Accounts, admin: Mem
     [row] = pending(accounts, admin)
     accounts.accept(token, name="Nina New")
     with pytest.raises(AccountError, match="no longer exists"):
-        accounts.call(service.revoke_invitation, identity=admin.identity, invitation_id=row.id)
+        accounts.call(invitations.revoke_invitation, identity=admin.identity, invitation_id=row.id)
     assert accounts.one(Invitation, Invitation.id == row.id).revoked_at is None
 
 
@@ -199,7 +199,9 @@ def test_reps_cannot_see_or_revoke_invitations(accounts: Accounts, team: Staff) 
     with pytest.raises(PermissionDenied):
         pending(accounts, team.rep)
     with pytest.raises(PermissionDenied):
-        accounts.call(service.revoke_invitation, identity=team.rep.identity, invitation_id=row.id)
+        accounts.call(
+            invitations.revoke_invitation, identity=team.rep.identity, invitation_id=row.id
+        )
     assert accounts.one(Invitation, Invitation.id == row.id).revoked_at is None
 
 
@@ -210,7 +212,7 @@ def test_an_existing_user_joins_with_their_own_password(
     accounts: Accounts, admin: Member, rival: Member
 ) -> None:
     token = accounts.invite(admin.identity, rival.email, Role.REP.value)
-    assert accounts.call(service.preview_invitation, token=token).has_account
+    assert accounts.call(invitations.preview_invitation, token=token).has_account
     session_token = accounts.accept(token, password=PASSWORD)
     identity = accounts.identity(session_token)
     assert (identity.user_id, identity.organization_id, identity.role) == (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from quotahit.accounts import service
+from quotahit.accounts import invitations, members
 from quotahit.accounts.models import AuthSession, Invitation, Membership, Role, User
 from quotahit.accounts.service import AccountError, Identity, PermissionDenied
 from quotahit.audit import service as audit_service
@@ -13,15 +13,15 @@ from tests.integration.conftest import Accounts, Member, Staff
 
 def change_role(
     accounts: Accounts, by: Identity, membership_id: int, role: str
-) -> service.MemberRow:
-    return accounts.call(service.change_role, identity=by, membership_id=membership_id, role=role)
+) -> members.MemberRow:
+    return accounts.call(members.change_role, identity=by, membership_id=membership_id, role=role)
 
 
 def set_active(
     accounts: Accounts, by: Identity, membership_id: int, active: bool
-) -> service.MemberRow:
+) -> members.MemberRow:
     return accounts.call(
-        service.set_member_active, identity=by, membership_id=membership_id, active=active
+        members.set_member_active, identity=by, membership_id=membership_id, active=active
     )
 
 
@@ -30,7 +30,7 @@ def role_of(accounts: Accounts, membership_id: int) -> str:
 
 
 def search(accounts: Accounts, by: Identity, **kwargs: object) -> tuple[list[str], int]:
-    rows, total = accounts.call(service.search_members, identity=by, **kwargs)
+    rows, total = accounts.call(members.search_members, identity=by, **kwargs)
     return [row.email for row in rows], total
 
 
@@ -185,7 +185,7 @@ def test_only_platform_admins_search_every_organisation(
 
 def test_search_shows_deactivated_members_as_inactive(accounts: Accounts, team: Staff) -> None:
     set_active(accounts, team.admin.identity, team.rep.membership_id, False)
-    rows, _ = accounts.call(service.search_members, identity=team.admin.identity, query="rita")
+    rows, _ = accounts.call(members.search_members, identity=team.admin.identity, query="rita")
     assert [(row.email, row.is_active) for row in rows] == [("rita@acme.example", False)]
 
 
@@ -222,7 +222,7 @@ def test_an_admin_cannot_revoke_another_organisations_invitation(
     invitation = accounts.one(Invitation, Invitation.email == "new@globex.example")
     with pytest.raises(AccountError, match="no longer exists"):
         accounts.call(
-            service.revoke_invitation, identity=admin.identity, invitation_id=invitation.id
+            invitations.revoke_invitation, identity=admin.identity, invitation_id=invitation.id
         )
     assert accounts.one(Invitation, Invitation.id == invitation.id).revoked_at is None
     assert accounts.resolve(accounts.accept(token, name="Nora New")) is not None
@@ -233,8 +233,8 @@ def test_pending_invitations_are_listed_per_organisation(
 ) -> None:
     accounts.invite(admin.identity, "only-acme@acme.example", Role.REP.value)
     accounts.invite(rival.identity, "only-globex@globex.example", Role.REP.value)
-    acme = accounts.call(service.list_pending_invitations, identity=admin.identity)
-    globex = accounts.call(service.list_pending_invitations, identity=rival.identity)
+    acme = accounts.call(invitations.list_pending_invitations, identity=admin.identity)
+    globex = accounts.call(invitations.list_pending_invitations, identity=rival.identity)
     assert [row.email for row in acme] == ["only-acme@acme.example"]
     assert [row.email for row in globex] == ["only-globex@globex.example"]
 
@@ -285,7 +285,7 @@ def test_audit_log_lists_only_the_organisations_own_entries(
 
 @pytest.mark.parametrize("query", ["_", "%", "\\"])
 def test_search_treats_wildcards_as_plain_text(accounts: Accounts, team: Staff, query: str) -> None:
-    rows, total = accounts.call(service.search_members, identity=team.admin.identity, query=query)
+    rows, total = accounts.call(members.search_members, identity=team.admin.identity, query=query)
     assert (rows, total) == ([], 0)
     if query != "_":  # action names such as member.role_changed really contain "_"
         entries, count = accounts.call(
@@ -296,6 +296,6 @@ def test_search_treats_wildcards_as_plain_text(accounts: Accounts, team: Staff, 
 
 def test_search_finds_a_literal_underscore(accounts: Accounts, admin: Member) -> None:
     accounts.add_member(admin, "under_score@acme.example", "rep", "Una Score")
-    rows, total = accounts.call(service.search_members, identity=admin.identity, query="r_s")
+    rows, total = accounts.call(members.search_members, identity=admin.identity, query="r_s")
     assert [row.email for row in rows] == ["under_score@acme.example"]
     assert total == 1

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from quotahit.accounts import service
+from quotahit.accounts import members, service, sessions
 from quotahit.accounts.models import AuthSession, Membership, Role, User
 from quotahit.accounts.service import AccountError
 from quotahit.accounts.tokens import hash_token
@@ -153,21 +153,21 @@ def test_forged_tokens_resolve_to_nobody(accounts: Accounts, admin: Member, toke
 
 def test_log_out_revokes_only_that_session(accounts: Accounts, admin: Member) -> None:
     other = accounts.log_in(admin.email)
-    accounts.call(service.log_out, token=admin.token)
+    accounts.call(sessions.log_out, token=admin.token)
     assert accounts.resolve(admin.token) is None
     assert accounts.resolve(other) is not None
     revoked = accounts.one(AuthSession, AuthSession.id == admin.identity.session_id)
     assert revoked.revoked_at is not None
     assert accounts.actions(admin.organization_id).count("account.logged_out") == 1
     # Logging out twice (or with a forged token) does nothing more.
-    accounts.call(service.log_out, token=admin.token)
-    accounts.call(service.log_out, token="forged")
+    accounts.call(sessions.log_out, token=admin.token)
+    accounts.call(sessions.log_out, token="forged")
     assert accounts.actions(admin.organization_id).count("account.logged_out") == 1
 
 
 def test_log_out_everywhere_ends_every_session(accounts: Accounts, admin: Member) -> None:
     others = [accounts.log_in(admin.email) for _ in range(2)]
-    ended = accounts.call(service.log_out_everywhere, identity=admin.identity)
+    ended = accounts.call(sessions.log_out_everywhere, identity=admin.identity)
     assert ended == 3
     for token in [admin.token, *others]:
         assert accounts.resolve(token) is None
@@ -176,7 +176,7 @@ def test_log_out_everywhere_ends_every_session(accounts: Accounts, admin: Member
 
 
 def test_log_out_everywhere_leaves_other_people_signed_in(accounts: Accounts, team: Staff) -> None:
-    accounts.call(service.log_out_everywhere, identity=team.rep.identity)
+    accounts.call(sessions.log_out_everywhere, identity=team.rep.identity)
     assert accounts.resolve(team.rep.token) is None
     assert accounts.resolve(team.admin.token) is not None
     assert accounts.resolve(team.manager.token) is not None
@@ -212,7 +212,7 @@ def test_deactivated_members_live_session_resolves_to_nobody(
     accounts: Accounts, team: Staff
 ) -> None:
     accounts.call(
-        service.set_member_active,
+        members.set_member_active,
         identity=team.admin.identity,
         membership_id=team.rep.membership_id,
         active=False,
@@ -245,7 +245,7 @@ def test_a_deactivated_user_is_refused_everywhere(accounts: Accounts, team: Staf
 def test_reactivated_member_can_log_in_again(accounts: Accounts, team: Staff) -> None:
     for active in (False, True):
         accounts.call(
-            service.set_member_active,
+            members.set_member_active,
             identity=team.admin.identity,
             membership_id=team.rep.membership_id,
             active=active,
@@ -283,14 +283,14 @@ SAFARI_IPHONE = (
 )
 
 
-def sessions_of(accounts: Accounts, member: Member) -> list[service.SessionRow]:
-    return accounts.call(service.list_sessions, identity=member.identity)
+def sessions_of(accounts: Accounts, member: Member) -> list[sessions.SessionRow]:
+    return accounts.call(sessions.list_sessions, identity=member.identity)
 
 
 def test_list_sessions_shows_the_callers_live_devices(accounts: Accounts, team: Staff) -> None:
     desktop = accounts.log_in(team.admin.email, ip_address="198.51.100.4", user_agent=EDGE_WINDOWS)
     laptop = accounts.log_in(team.admin.email, ip_address="", user_agent=FIREFOX_LINUX)
-    accounts.call(service.log_out, token=laptop)
+    accounts.call(sessions.log_out, token=laptop)
     rows = sessions_of(accounts, team.admin)
     assert len(rows) == 2  # the fixture's session and the desktop; the laptop logged out
     current = [row for row in rows if row.current]
@@ -322,10 +322,10 @@ def test_devices_are_named_from_the_user_agent(
     accounts: Accounts, admin: Member, user_agent: str, device: str
 ) -> None:
     accounts.call(
-        service.revoke_session, identity=admin.identity, session_id=admin.identity.session_id
+        sessions.revoke_session, identity=admin.identity, session_id=admin.identity.session_id
     )
     accounts.log_in(admin.email, user_agent=user_agent)
-    [row] = accounts.call(service.list_sessions, identity=admin.identity)
+    [row] = accounts.call(sessions.list_sessions, identity=admin.identity)
     assert row.device == device
 
 
@@ -349,12 +349,12 @@ def test_list_sessions_leaves_out_idle_sessions(accounts: Accounts, admin: Membe
 def test_revoke_session_signs_out_one_of_my_devices(accounts: Accounts, admin: Member) -> None:
     other = accounts.log_in(admin.email)
     other_id = accounts.identity(other).session_id
-    accounts.call(service.revoke_session, identity=admin.identity, session_id=other_id)
+    accounts.call(sessions.revoke_session, identity=admin.identity, session_id=other_id)
     assert accounts.resolve(other) is None
     assert accounts.resolve(admin.token) is not None
     assert "account.session_revoked" in accounts.actions(admin.organization_id)
     with pytest.raises(AccountError, match="already ended"):
-        accounts.call(service.revoke_session, identity=admin.identity, session_id=other_id)
+        accounts.call(sessions.revoke_session, identity=admin.identity, session_id=other_id)
 
 
 def test_revoke_session_cannot_touch_someone_elses_session(
@@ -363,10 +363,10 @@ def test_revoke_session_cannot_touch_someone_elses_session(
     for victim in (team.rep, rival):
         with pytest.raises(AccountError, match="already ended"):
             accounts.call(
-                service.revoke_session,
+                sessions.revoke_session,
                 identity=team.admin.identity,
                 session_id=victim.identity.session_id,
             )
         assert accounts.resolve(victim.token) is not None
     with pytest.raises(AccountError):
-        accounts.call(service.revoke_session, identity=team.admin.identity, session_id=999_999)
+        accounts.call(sessions.revoke_session, identity=team.admin.identity, session_id=999_999)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from quotahit.accounts import service, teams
+from quotahit.accounts import members, teams
 from quotahit.accounts.models import Membership, Team
 from quotahit.accounts.service import AccountError, Identity, PermissionDenied
 from tests.integration.conftest import Accounts, Member, Staff
@@ -78,7 +78,7 @@ def test_a_manager_put_in_a_team_without_a_lead_leads_it(accounts: Accounts, tea
     assign(accounts, team.admin.identity, team.rep, west.id)
     assign(accounts, team.admin.identity, team.manager, west.id)
     assert listed(accounts, team.admin.identity) == [("West", "Max Manager", 2)]
-    rows, _ = accounts.call(service.search_members, identity=team.admin.identity, query="rita")
+    rows, _ = accounts.call(members.search_members, identity=team.admin.identity, query="rita")
     assert [(row.team_id, row.team_name) for row in rows] == [(west.id, "West")]
 
 
@@ -141,7 +141,7 @@ def test_a_manager_who_stops_managing_no_longer_leads(
     assert listed(accounts, team.admin.identity) == [("West Coast", "Max Manager", 1)]
     if change == "demote":
         accounts.call(
-            service.change_role,
+            members.change_role,
             identity=team.admin.identity,
             membership_id=team.manager.membership_id,
             role="rep",
@@ -149,7 +149,7 @@ def test_a_manager_who_stops_managing_no_longer_leads(
         expected = [("West Coast", "", 1)]
     else:
         accounts.call(
-            service.set_member_active,
+            members.set_member_active,
             identity=team.admin.identity,
             membership_id=team.manager.membership_id,
             active=False,
