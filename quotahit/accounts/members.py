@@ -72,21 +72,7 @@ def search_members(
         statement.order_by(func.lower(User.name), Membership.id).offset(offset).limit(limit)
     ).all()
     members = [
-        MemberRow(
-            membership_id=membership.id or 0,
-            user_id=user.id or 0,
-            name=user.name,
-            email=user.email,
-            title=user.title,
-            role=membership.role,
-            is_active=membership.is_active and user.is_active,
-            organization_name=organization.name,
-            last_login=(
-                as_utc(user.last_login_at).strftime("%Y-%m-%d %H:%M") if user.last_login_at else ""
-            ),
-            team_id=membership.team_id or 0,
-            team_name=team_name or "",
-        )
+        _row(membership, user, organization, team_name or "")
         for membership, user, organization, team_name in rows
     ]
     return members, int(db_session.exec(count).one())
@@ -212,11 +198,9 @@ def set_member_active(
     return _member_row(db_session, membership)
 
 
-def _member_row(db_session: Session, membership: Membership) -> MemberRow:
-    user = db_session.get(User, membership.user_id)
-    organization = db_session.get(Organization, membership.organization_id)
-    assert user is not None
-    assert organization is not None
+def _row(
+    membership: Membership, user: User, organization: Organization, team_name: str
+) -> MemberRow:
     return MemberRow(
         membership_id=membership.id or 0,
         user_id=user.id or 0,
@@ -226,8 +210,21 @@ def _member_row(db_session: Session, membership: Membership) -> MemberRow:
         role=membership.role,
         is_active=membership.is_active and user.is_active,
         organization_name=organization.name,
-        last_login="",
+        last_login=(
+            as_utc(user.last_login_at).strftime("%Y-%m-%d %H:%M") if user.last_login_at else ""
+        ),
+        team_id=membership.team_id or 0,
+        team_name=team_name,
     )
+
+
+def _member_row(db_session: Session, membership: Membership) -> MemberRow:
+    user = db_session.get(User, membership.user_id)
+    organization = db_session.get(Organization, membership.organization_id)
+    assert user is not None
+    assert organization is not None
+    team = db_session.get(Team, membership.team_id) if membership.team_id else None
+    return _row(membership, user, organization, team.name if team else "")
 
 
 def user_names(*, db_session: Session, user_ids: set[int]) -> dict[int, str]:

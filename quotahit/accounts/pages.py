@@ -17,6 +17,7 @@ from quotahit.accounts.state import (
 )
 from quotahit.ui import theme
 from quotahit.ui.components import (
+    brand_mark,
     card,
     error_callout,
     field,
@@ -32,17 +33,7 @@ def auth_layout(title: str, subtitle: str, *children: rx.Component) -> rx.Compon
     return rx.center(
         rx.vstack(
             rx.link(
-                rx.hstack(
-                    rx.box(
-                        rx.icon("target", size=20, color="white"),
-                        background=theme.NEON_BLUE,
-                        border_radius=theme.RADIUS,
-                        padding="6px",
-                        display="flex",
-                    ),
-                    rx.text("QuotaHit", weight="bold", color=theme.PLATINUM, size="5"),
-                    align="center",
-                ),
+                brand_mark(large=True),
                 href="/",
                 underline="none",
             ),

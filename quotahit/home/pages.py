@@ -7,6 +7,7 @@ import reflex as rx
 from quotahit.accounts.pages import auth_layout
 from quotahit.accounts.state import SessionState
 from quotahit.ui import theme
+from quotahit.ui.components import brand_mark
 
 PILLARS = (
     ("mic", "Practise out loud", "Role-play calls by voice against AI buyers who push back."),
@@ -51,17 +52,7 @@ def landing_page() -> rx.Component:
         rx.box(id="cursor-glow", class_name="qh-glow"),
         rx.script(src="/cursor_glow.js"),
         rx.hstack(
-            rx.hstack(
-                rx.box(
-                    rx.icon("target", size=18, color="white"),
-                    background=theme.NEON_BLUE,
-                    border_radius=theme.RADIUS,
-                    padding="5px",
-                    display="flex",
-                ),
-                rx.text("QuotaHit", weight="bold", color=theme.PLATINUM, size="4"),
-                align="center",
-            ),
+            brand_mark(),
             rx.spacer(),
             rx.cond(
                 SessionState.signed_in,

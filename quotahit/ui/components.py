@@ -135,3 +135,23 @@ def pager(
 def submit_button(label: str, **props: Any) -> rx.Component:
     """The primary submit button of a form; shows a spinner while the form's event runs."""
     return rx.button(label, type="submit", size="3", width="100%", **props)
+
+
+def brand_mark(*, show_name: rx.Var[bool] | bool = True, large: bool = False) -> rx.Component:
+    """The QuotaHit logo: a target on Neon Blue, and the name unless the sidebar is collapsed."""
+    return rx.hstack(
+        rx.box(
+            rx.icon("target", size=20 if large else 18, color="white"),
+            background=theme.NEON_BLUE,
+            border_radius=theme.RADIUS,
+            padding="6px" if large else "5px",
+            display="flex",
+        ),
+        rx.cond(
+            show_name,
+            rx.text("QuotaHit", weight="bold", color=theme.PLATINUM, size="5" if large else "4"),
+            rx.fragment(),
+        ),
+        align="center",
+        spacing="2",
+    )

@@ -14,7 +14,7 @@ import reflex as rx
 
 from quotahit.accounts.state import SessionState
 from quotahit.ui import theme
-from quotahit.ui.components import role_badge
+from quotahit.ui.components import brand_mark, role_badge
 
 
 @dataclass(frozen=True)
@@ -91,22 +91,7 @@ def _nav_link(item: NavItem, collapsed: rx.Var[bool]) -> rx.Component:
 
 def _brand(collapsed: rx.Var[bool] | bool = False) -> rx.Component:
     return rx.link(
-        rx.hstack(
-            rx.box(
-                rx.icon("target", size=18, color="white"),
-                background=theme.NEON_BLUE,
-                border_radius=theme.RADIUS,
-                padding="5px",
-                display="flex",
-            ),
-            rx.cond(
-                collapsed,
-                rx.fragment(),
-                rx.text("QuotaHit", weight="bold", color=theme.PLATINUM, size="4"),
-            ),
-            align="center",
-            spacing="2",
-        ),
+        brand_mark(show_name=~collapsed if isinstance(collapsed, rx.Var) else not collapsed),
         href="/dashboard",
         underline="none",
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from quotahit.accounts import invitations, members, service, sessions
+from quotahit.accounts.identity import Identity
 from quotahit.accounts.models import Membership, User
 from quotahit.accounts.throttle import LoginThrottle
 from quotahit.db import make_engine, utcnow
@@ -34,6 +35,16 @@ class SeededUser:
     membership_id: int
     email: str
     password: str
+
+
+def _signed_in(db_session: Session, user: SeededUser) -> Identity:
+    """Log the user in and resolve their session, as a request of theirs would."""
+    token = service.log_in(
+        db_session=db_session, throttle=LoginThrottle(), email=user.email, password=user.password
+    )
+    identity = sessions.resolve_session(db_session=db_session, token=token)
+    assert identity is not None
+    return identity
 
 
 class Seeder:
@@ -71,14 +82,7 @@ class Seeder:
     ) -> SeededUser:
         """Invite and accept in one go: a confirmed member of the admin's organisation."""
         with Session(self.engine, expire_on_commit=False) as db_session:
-            token = service.log_in(
-                db_session=db_session,
-                throttle=LoginThrottle(),
-                email=admin.email,
-                password=admin.password,
-            )
-            identity = sessions.resolve_session(db_session=db_session, token=token)
-            assert identity is not None
+            identity = _signed_in(db_session, admin)
             invitations.invite(
                 db_session=db_session,
                 identity=identity,
@@ -105,14 +109,7 @@ class Seeder:
     def deactivate(self, admin: SeededUser, member: SeededUser) -> None:
         """The admin deactivates the member (as the admin page does)."""
         with Session(self.engine, expire_on_commit=False) as db_session:
-            token = service.log_in(
-                db_session=db_session,
-                throttle=LoginThrottle(),
-                email=admin.email,
-                password=admin.password,
-            )
-            identity = sessions.resolve_session(db_session=db_session, token=token)
-            assert identity is not None
+            identity = _signed_in(db_session, admin)
             members.set_member_active(
                 db_session=db_session,
                 identity=identity,
