@@ -4,7 +4,8 @@ from sqlmodel import SQLModel
 
 from quotahit.accounts import models as accounts_models
 from quotahit.audit import models as audit_models
+from quotahit.keys import models as keys_models
 from quotahit.outbox import models as outbox_models
 
 metadata = SQLModel.metadata
-MODULES = (accounts_models, audit_models, outbox_models)
+MODULES = (accounts_models, audit_models, keys_models, outbox_models)

@@ -1,0 +1,1 @@
+"""QuotaHit keys module: the bring-your-own-key vault."""
