@@ -20,6 +20,7 @@ TABLES = {
     "membership",
     "organization",
     "outbox_message",
+    "provider_key",
     "team",
     "user",
 }
