@@ -6,13 +6,22 @@ from quotahit.accounts import pages as accounts_pages
 from quotahit.admin import pages as admin_pages
 from quotahit.dashboard import pages as dashboard_pages
 from quotahit.home import pages as home_pages
+from quotahit.keys import pages as keys_pages
 from quotahit.outbox import pages as outbox_pages
 from quotahit.settings import get_settings
 from quotahit.team import pages as team_pages
 from quotahit.ui import theme
 
 # Pages register themselves with @rx.page when their module is imported.
-PAGE_MODULES = (accounts_pages, admin_pages, dashboard_pages, home_pages, outbox_pages, team_pages)
+PAGE_MODULES = (
+    accounts_pages,
+    admin_pages,
+    dashboard_pages,
+    home_pages,
+    keys_pages,
+    outbox_pages,
+    team_pages,
+)
 
 get_settings()  # fail at start-up, with the list of what is missing, in production mode
 

@@ -5,12 +5,15 @@ States and API routes take them from here so that services stay free of configur
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from quotahit.accounts.service import AccountLinks
 from quotahit.accounts.throttle import ActionThrottle, LoginThrottle
 from quotahit.db import get_engine
+from quotahit.keys.crypto import Keyring
+from quotahit.keys.service import KeyValidator
 from quotahit.providers.email import EmailSender, email_sender_from_settings
+from quotahit.providers.key_check import check_key
 from quotahit.settings import get_settings
 
 
@@ -41,3 +44,40 @@ def action_throttle() -> ActionThrottle:
 def links() -> AccountLinks:
     """Absolute links for e-mails."""
     return AccountLinks(get_settings().base_url)
+
+
+@lru_cache(maxsize=1)
+def keyring() -> Keyring:
+    """The provider-key keyring from QUOTAHIT_ENCRYPTION_KEYS (generated locally)."""
+    return Keyring.parse(get_settings().encryption_keys)
+
+
+def provider_base_urls() -> dict[str, str]:
+    """Where each provider's API lives (configurable, so tests aim the real SDKs at fakes)."""
+    settings = get_settings()
+    return {
+        "openai": settings.openai_base_url,
+        "anthropic": settings.anthropic_base_url,
+        "openrouter": settings.openrouter_base_url,
+        "perplexity": settings.perplexity_base_url,
+        "tavily": settings.tavily_base_url,
+        "elevenlabs": settings.elevenlabs_base_url,
+    }
+
+
+def key_validator() -> KeyValidator:
+    """Checks a key against its provider's real API."""
+    return partial(check_key, base_urls=provider_base_urls())
+
+
+def platform_keys() -> dict[str, str]:
+    """The platform's own keys from the environment (used after user and organisation keys)."""
+    settings = get_settings()
+    return {
+        "openai": settings.openai_api_key,
+        "anthropic": settings.anthropic_api_key,
+        "openrouter": settings.openrouter_api_key,
+        "perplexity": settings.perplexity_api_key,
+        "tavily": settings.tavily_api_key,
+        "elevenlabs": settings.elevenlabs_api_key,
+    }

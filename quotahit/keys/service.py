@@ -20,39 +20,11 @@ from quotahit.db import tenant_select, utcnow
 from quotahit.keys.crypto import Keyring, KeyringError, associated_data
 from quotahit.keys.models import ProviderKey
 from quotahit.providers.catalogue import KEY_PROVIDERS_BY_ID, provider_for_prefix
+from quotahit.providers.key_check import KeyStatus, Verdict
 
 logger = logging.getLogger(__name__)
 
 MAX_KEY_LENGTH = 512
-
-
-class KeyStatus(StrEnum):
-    """The verdict of the last validation of a key."""
-
-    VALID = "valid"
-    INVALID = "invalid"
-    NO_MODEL_ACCESS = "no_model_access"
-    RATE_LIMITED = "rate_limited"
-    UNREACHABLE = "unreachable"
-    UNVERIFIED = "unverified"
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What the provider said about a key, in words for the user."""
-
-    status: KeyStatus
-    message: str
-
-    @property
-    def usable(self) -> bool:
-        """Keep the key: the provider accepted it, or could not be asked right now."""
-        return self.status in {
-            KeyStatus.VALID,
-            KeyStatus.RATE_LIMITED,
-            KeyStatus.UNREACHABLE,
-            KeyStatus.NO_MODEL_ACCESS,
-        }
 
 
 KeyValidator = Callable[[str, str], Verdict]
@@ -341,3 +313,27 @@ def rotate_all(*, db_session: Session, keyring: Keyring, batch_size: int = 100) 
             db_session.add(row)
             rotated += 1
         db_session.commit()
+
+
+def sources_in_use(
+    *, db_session: Session, identity: Identity, platform_keys: dict[str, str]
+) -> dict[str, KeySource]:
+    """For each provider, whose key a call by this user would use now (nothing is decrypted)."""
+    rows = db_session.exec(
+        tenant_select(ProviderKey, identity.organization_id).where(
+            (ProviderKey.user_id == identity.user_id) | ProviderKey.user_id.is_(None),  # type: ignore[union-attr]
+            ProviderKey.status != KeyStatus.INVALID.value,
+        )
+    ).all()
+    sources: dict[str, KeySource] = {}
+    for provider in KEY_PROVIDERS_BY_ID:
+        mine = [row for row in rows if row.provider == provider]
+        if any(row.user_id is not None for row in mine):
+            sources[provider] = KeySource.USER
+        elif mine:
+            sources[provider] = KeySource.ORGANIZATION
+        elif platform_keys.get(provider):
+            sources[provider] = KeySource.PLATFORM
+        else:
+            sources[provider] = KeySource.LOCAL
+    return sources

@@ -30,6 +30,7 @@ class NavItem:
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Dashboard", "layout_dashboard", "/dashboard"),
     NavItem("Team", "users", "/team"),
+    NavItem("API keys", "key_round", "/settings/keys"),
     NavItem("Settings", "settings", "/settings"),
     NavItem("Admin", "shield", "/admin", audience="admin"),
     NavItem("Outbox", "mail", "/outbox", audience="local"),

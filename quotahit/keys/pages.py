@@ -1,0 +1,184 @@
+"""The API-keys page: bring your own keys, grouped AI / Web search / Voice, shown masked."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from quotahit.accounts.state import SessionState
+from quotahit.keys.state import KeysState
+from quotahit.providers.catalogue import KEY_GROUPS
+from quotahit.ui import theme
+from quotahit.ui.components import card, page_heading
+from quotahit.ui.shell import app_page
+
+STATUS_COLORS = (
+    ("valid", "green"),
+    ("invalid", "red"),
+    ("no_model_access", "amber"),
+    ("rate_limited", "amber"),
+    ("unreachable", "amber"),
+)
+STATUS_WORDS = (
+    ("valid", "Valid"),
+    ("invalid", "Wrong key"),
+    ("no_model_access", "No model access"),
+    ("rate_limited", "Unverified: rate limited"),
+    ("unreachable", "Unverified: unreachable"),
+)
+
+
+def _stored(row: rx.Var, scope: str) -> rx.Component:
+    prefix = "user" if scope == "user" else "org"
+    status = row[f"{prefix}_status"]
+    return rx.vstack(
+        rx.hstack(
+            rx.code("•••• ", row[f"{prefix}_last4"], class_name="key-mask"),
+            rx.badge(
+                rx.match(status, *STATUS_WORDS, "Unverified"),
+                color_scheme=rx.match(status, *STATUS_COLORS, "gray"),
+                variant="soft",
+                class_name="key-status",
+            ),
+            rx.text(row[f"{prefix}_cap"], size="1", color=theme.MIST),
+            align="center",
+            wrap="wrap",
+        ),
+        rx.text(row[f"{prefix}_message"], size="1", color=theme.MIST),
+        rx.hstack(
+            rx.cond(
+                status != "valid",
+                rx.button(
+                    "Check again",
+                    on_click=KeysState.recheck(row["provider"], scope),
+                    size="1",
+                    variant="soft",
+                    loading=KeysState.working == row["provider"],
+                    class_name="key-recheck",
+                ),
+            ),
+            rx.button(
+                "Delete",
+                on_click=KeysState.delete(row["provider"], scope),
+                size="1",
+                variant="ghost",
+                color_scheme="red",
+                class_name="key-delete",
+            ),
+        ),
+        spacing="1",
+        align="start",
+    )
+
+
+def _key_form(row: rx.Var, scope: str) -> rx.Component:
+    return rx.form(
+        rx.hstack(
+            rx.el.input(type="hidden", name="provider", value=row["provider"]),
+            rx.el.input(type="hidden", name="scope", value=scope),
+            rx.input(
+                name="key",
+                type="password",
+                placeholder=row["prefix"] + "…",
+                auto_complete="off",
+                required=True,
+                flex="1",
+                min_width="200px",
+                aria_label=row["label"] + " API key",
+                class_name=f"key-input-{scope}",
+            ),
+            rx.input(
+                name="monthly_cap",
+                placeholder="Cap $/month",
+                width="120px",
+                aria_label="Monthly spend cap in dollars (optional)",
+                class_name=f"key-cap-{scope}",
+            ),
+            rx.button(
+                "Save",
+                type="submit",
+                loading=KeysState.working == row["provider"],
+                class_name=f"key-save-{scope}",
+            ),
+            wrap="wrap",
+            width="100%",
+        ),
+        on_submit=KeysState.save,
+        reset_on_submit=True,
+        width="100%",
+    )
+
+
+def _slot(row: rx.Var, scope: str, title: str) -> rx.Component:
+    prefix = "user" if scope == "user" else "org"
+    return rx.vstack(
+        rx.text(title, size="1", color=theme.SILVER, weight="medium"),
+        rx.cond(row[f"{prefix}_last4"] != "", _stored(row, scope)),
+        _key_form(row, scope),
+        spacing="2",
+        width="100%",
+        align="start",
+    )
+
+
+def _provider(row: rx.Var) -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            rx.text(row["label"], weight="bold", color=theme.PLATINUM),
+            rx.spacer(),
+            rx.text("In use: ", row["in_use"], size="1", color=theme.MIST, class_name="key-in-use"),
+            width="100%",
+            wrap="wrap",
+        ),
+        rx.cond(
+            (KeysState.error != "") & (KeysState.error_provider == row["provider"]),
+            rx.callout(
+                KeysState.error,
+                icon="triangle_alert",
+                color_scheme="red",
+                role="alert",
+                size="1",
+                class_name="key-error",
+            ),
+        ),
+        rx.grid(
+            _slot(row, "user", "Your key"),
+            rx.cond(
+                SessionState.is_admin,
+                _slot(row, "organization", "Organisation key (used by every member without one)"),
+            ),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="4",
+            width="100%",
+        ),
+        border_top=f"1px solid {theme.GUNMETAL}",
+        padding_y="1em",
+        width="100%",
+        class_name="key-provider",
+        data_provider=row["provider"],
+    )
+
+
+def _group(group: str) -> rx.Component:
+    return card(
+        rx.heading(group, size="4", color=theme.PLATINUM),
+        rx.foreach(
+            KeysState.rows,
+            lambda row: rx.cond(row["group"] == group, _provider(row)),
+        ),
+    )
+
+
+@app_page("/settings/keys", "API keys", on_load=KeysState.load)
+def keys_page() -> rx.Component:
+    """Bring your own provider keys."""
+    return rx.vstack(
+        page_heading(
+            "API keys",
+            "Bring your own keys: you pay the providers directly, with no markup. Keys are "
+            "encrypted, checked with the provider when saved, and only their last four "
+            "characters are ever shown. Without a key, QuotaHit uses its built-in local engine.",
+        ),
+        *[_group(group) for group in KEY_GROUPS],
+        spacing="4",
+        width="100%",
+    )

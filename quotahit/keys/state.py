@@ -1,0 +1,159 @@
+"""API-keys settings state: masked keys per provider, save / check again / delete."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import reflex as rx
+
+from quotahit import wiring
+from quotahit.accounts.identity import AccountError, Identity
+from quotahit.accounts.state import identity_of
+from quotahit.db import in_session, session_scope
+from quotahit.keys import service
+from quotahit.keys.service import KeySource, Scope
+from quotahit.providers.catalogue import KEY_PROVIDERS
+
+SOURCE_LABELS = {
+    KeySource.USER: "your key",
+    KeySource.ORGANIZATION: "your organisation's key",
+    KeySource.PLATFORM: "the platform's key",
+    KeySource.LOCAL: "the built-in local engine",
+}
+
+
+def _parse_cap(raw: str) -> float | None:
+    text = raw.strip().lstrip("$")
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError as error:
+        raise AccountError("Write the monthly cap as an amount, e.g. 50.") from error
+
+
+class KeysState(rx.State):
+    """One row per provider; secrets never enter this state, only their last four characters."""
+
+    rows: list[dict[str, str]] = []
+    working: str = ""
+    error: str = ""
+    error_provider: str = ""
+
+    @rx.event
+    async def load(self) -> None:
+        """Read the masked keys and which source each provider would use."""
+        identity = await identity_of(self)
+        if identity is None:
+            return
+        self._load(identity)
+
+    def _load(self, identity: Identity) -> None:
+        with session_scope() as db_session:
+            views = service.list_keys(db_session=db_session, identity=identity)
+            sources = service.sources_in_use(
+                db_session=db_session, identity=identity, platform_keys=wiring.platform_keys()
+            )
+        rows = []
+        for provider in KEY_PROVIDERS:
+            row = {
+                "provider": provider.id,
+                "label": provider.label,
+                "group": provider.group,
+                "prefix": provider.prefix or "your key",
+                "in_use": SOURCE_LABELS[sources[provider.id]],
+            }
+            for view in (view for view in views if view.provider == provider.id):
+                prefix = "user" if view.scope == Scope.USER.value else "org"
+                row[f"{prefix}_last4"] = view.last4
+                row[f"{prefix}_status"] = view.status
+                row[f"{prefix}_message"] = view.message
+                row[f"{prefix}_cap"] = (
+                    f"${view.monthly_cap_usd:,.2f} a month" if view.monthly_cap_usd else "no cap"
+                )
+            for prefix in ("user", "org"):
+                row.setdefault(f"{prefix}_last4", "")
+                row.setdefault(f"{prefix}_status", "")
+                row.setdefault(f"{prefix}_message", "")
+                row.setdefault(f"{prefix}_cap", "")
+            rows.append(row)
+        self.rows = rows
+
+    @rx.event
+    async def save(self, form_data: dict) -> AsyncIterator[rx.event.EventSpec | None]:
+        """Check the key with its provider, then seal and store it."""
+        identity = await identity_of(self)
+        if identity is None:
+            yield rx.redirect("/login")
+            return
+        provider = str(form_data.get("provider", ""))
+        self.working, self.error, self.error_provider = provider, "", ""
+        yield
+        try:
+            cap = _parse_cap(str(form_data.get("monthly_cap", "")))
+            scope = Scope(str(form_data.get("scope", "user")))
+            view = await in_session(
+                lambda db_session: service.save_key(
+                    db_session=db_session,
+                    identity=identity,
+                    keyring=wiring.keyring(),
+                    validator=wiring.key_validator(),
+                    provider=provider,
+                    raw_key=str(form_data.get("key", "")),
+                    scope=scope,
+                    monthly_cap_usd=cap,
+                )
+            )
+        except (AccountError, ValueError) as error:
+            self.working, self.error, self.error_provider = "", str(error), provider
+            return
+        self.working = ""
+        self._load(identity)
+        if view.status == "valid":
+            yield rx.toast.success(view.message)
+        else:
+            yield rx.toast.warning(view.message)
+
+    @rx.event
+    async def recheck(self, provider: str, scope: str) -> AsyncIterator[rx.event.EventSpec | None]:
+        """Ask the provider again about a key saved unverified."""
+        identity = await identity_of(self)
+        if identity is None:
+            yield rx.redirect("/login")
+            return
+        self.working = provider
+        yield
+        try:
+            view = await in_session(
+                lambda db_session: service.revalidate(
+                    db_session=db_session,
+                    identity=identity,
+                    keyring=wiring.keyring(),
+                    validator=wiring.key_validator(),
+                    provider=provider,
+                    scope=Scope(scope),
+                )
+            )
+        except (AccountError, ValueError) as error:
+            self.working = ""
+            yield rx.toast.error(str(error))
+            return
+        self.working = ""
+        self._load(identity)
+        yield rx.toast.info(view.message)
+
+    @rx.event
+    async def delete(self, provider: str, scope: str) -> rx.event.EventSpec | None:
+        """Remove a stored key."""
+        identity = await identity_of(self)
+        if identity is None:
+            return rx.redirect("/login")
+        try:
+            with session_scope() as db_session:
+                service.delete_key(
+                    db_session=db_session, identity=identity, provider=provider, scope=Scope(scope)
+                )
+        except (AccountError, ValueError) as error:
+            return rx.toast.error(str(error))
+        self._load(identity)
+        return rx.toast.info("Key deleted.")
