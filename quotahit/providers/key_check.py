@@ -20,7 +20,7 @@ from quotahit.providers.catalogue import KEY_PROVIDERS_BY_ID
 logger = logging.getLogger(__name__)
 
 # The model each check asks about: the product's default model of that provider.
-PROBE_MODELS = {"openai": "gpt-4.1", "anthropic": "claude-sonnet-4-5", "perplexity": "sonar"}
+PROBE_MODELS = {"openai": "gpt-4.1", "anthropic": "claude-haiku-4-5", "perplexity": "sonar"}
 
 
 class KeyStatus(StrEnum):
@@ -140,7 +140,8 @@ def check_key(
     except (openai.APIError, anthropic.APIError) as error:
         logger.info("%s key check failed: %s", provider, type(error).__name__)
         return _from_sdk_error(provider, error)
-    except httpx.HTTPError as error:
+    except (httpx.HTTPError, ValueError) as error:
+        # ValueError: a body that is not the JSON the SDK expects (a proxy page, a broken answer).
         logger.info("%s key check failed: %s", provider, type(error).__name__)
         return _unreachable(provider)
     return _valid(provider)

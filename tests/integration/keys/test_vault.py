@@ -13,7 +13,8 @@ from quotahit.accounts.identity import AccountError, PermissionDenied
 from quotahit.keys import service as vault
 from quotahit.keys.crypto import Keyring
 from quotahit.keys.models import ProviderKey
-from quotahit.keys.service import KeySource, KeyStatus, Scope, Verdict
+from quotahit.keys.service import KeySource, Scope
+from quotahit.providers.key_check import KeyStatus, Verdict
 from tests.integration.conftest import Accounts, Member, Staff
 
 ROOT = Path(__file__).resolve().parents[3]
