@@ -11,17 +11,37 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.fakes.ai_providers import FakeAIProviders
 from tests.support.app_server import CHROMIUM, CHROMIUM_ARGS, RunningApp, running_app
 from tests.support.seed import Seeder
 
+E2E_KEYS = {
+    "openai": ["sk-proj-e2e-valid-0123456789WXYZ"],
+    "anthropic": ["sk-ant-api03-e2e-valid-0123456789"],
+    "openrouter": ["sk-or-v1-e2e-valid-0123456789ab"],
+    "perplexity": ["pplx-e2e-valid-0123456789abcdef"],
+    "tavily": ["tvly-e2e-valid-0123456789abcdef"],
+    "elevenlabs": ["e2e-elevenlabs-valid-0123456789"],
+}
+
 
 @pytest.fixture(scope="session")
-def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+def ai_providers() -> Iterator[FakeAIProviders]:
+    """Every AI provider, faked on loopback; the app is pointed at it."""
+    with FakeAIProviders(keys=E2E_KEYS) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def app_server(
+    tmp_path_factory: pytest.TempPathFactory, ai_providers: FakeAIProviders
+) -> Iterator[RunningApp]:
     """A fresh data folder and SQLite database, migrated and served by `quotahit serve`."""
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is missing: run `bash scripts/system-deps.sh`")
+    urls = {f"{provider.upper()}_BASE_URL": url for provider, url in ai_providers.base_urls.items()}
     with running_app(
-        tmp_path_factory.mktemp("e2e-data"), QUOTAHIT_PLATFORM_ADMINS="root@platform.test"
+        tmp_path_factory.mktemp("e2e-data"), QUOTAHIT_PLATFORM_ADMINS="root@platform.test", **urls
     ) as app:
         yield app
 

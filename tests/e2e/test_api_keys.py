@@ -1,0 +1,128 @@
+"""Bringing your own keys in the browser, checked against loopback fakes of the providers."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Locator, Page, WebSocket, expect
+
+from tests.e2e.conftest import E2E_KEYS
+from tests.e2e.helpers import log_in
+from tests.fakes.ai_providers import FakeAIProviders
+from tests.support.seed import SeededUser, Seeder
+
+OPENAI_KEY = E2E_KEYS["openai"][0]
+_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def team(seeder: Seeder) -> tuple[SeededUser, SeededUser]:
+    number = next(_numbers)
+    admin = seeder.organization(
+        name=f"Keys Org {number}",
+        email=f"keys-admin-{number}@acme.test",
+        password="saffron glacier pier",
+        person="Kai Admin",
+    )
+    rep = seeder.member(
+        admin,
+        email=f"keys-rep-{number}@acme.test",
+        password="marble heron dune",
+        person="Ren Rep",
+        role="rep",
+    )
+    return admin, rep
+
+
+@pytest.fixture(autouse=True)
+def _providers_ok(ai_providers: FakeAIProviders) -> Iterator[None]:
+    ai_providers.reset()
+    yield
+    ai_providers.reset()
+
+
+def provider_row(page: Page, label: str) -> Locator:
+    return page.locator(".key-provider", has=page.get_by_text(label, exact=True))
+
+
+def save_key(row: Locator, key: str, scope: str = "user") -> None:
+    slot = row.locator(f"form:has(.key-save-{scope})")
+    slot.locator("input[name=key]").fill(key)
+    slot.locator(f".key-save-{scope}").click()
+
+
+def test_a_valid_key_is_saved_masked_and_never_sent_back(
+    page: Page, app_url: str, team: tuple[SeededUser, SeededUser]
+) -> None:
+    admin, _rep = team
+    received: list[str] = []
+
+    def record(socket: WebSocket) -> None:
+        socket.on("framereceived", lambda frame: received.append(str(frame)))
+
+    page.on("websocket", record)
+    log_in(page, app_url, admin.email, admin.password)
+    page.goto(f"{app_url}/settings/keys")
+    openai = provider_row(page, "OpenAI")
+    expect(openai.locator(".key-in-use")).to_contain_text("built-in local engine")
+    save_key(openai, f"  {OPENAI_KEY}  ")
+    expect(openai.locator(".key-mask").first).to_have_text("•••• WXYZ")
+    expect(openai.locator(".key-status").first).to_have_text("Valid")
+    expect(openai.locator(".key-in-use")).to_contain_text("your key")
+    page.reload()
+    expect(provider_row(page, "OpenAI").locator(".key-mask").first).to_have_text("•••• WXYZ")
+    assert OPENAI_KEY not in "\n".join(received)
+
+
+def test_wrong_keys_get_clear_messages_and_are_not_kept(
+    page: Page, app_url: str, team: tuple[SeededUser, SeededUser]
+) -> None:
+    admin, _rep = team
+    log_in(page, app_url, admin.email, admin.password)
+    page.goto(f"{app_url}/settings/keys")
+    openai = provider_row(page, "OpenAI")
+    save_key(openai, E2E_KEYS["anthropic"][0])
+    expect(openai.locator(".key-error")).to_contain_text("looks like an Anthropic key")
+    save_key(openai, "sk-proj-revoked-0123456789abcdef")
+    expect(openai.locator(".key-error")).to_contain_text("wrong or revoked")
+    expect(openai.locator(".key-mask")).to_have_count(0)
+
+
+def test_an_unreachable_provider_saves_unverified_with_a_retry(
+    page: Page, app_url: str, team: tuple[SeededUser, SeededUser], ai_providers: FakeAIProviders
+) -> None:
+    admin, _rep = team
+    log_in(page, app_url, admin.email, admin.password)
+    page.goto(f"{app_url}/settings/keys")
+    anthropic = provider_row(page, "Anthropic")
+    ai_providers.set_mode("anthropic", "overloaded")
+    save_key(anthropic, E2E_KEYS["anthropic"][0])
+    expect(anthropic.locator(".key-status").first).to_have_text("Unverified: unreachable")
+    ai_providers.set_mode("anthropic", "ok")
+    anthropic.locator(".key-recheck").first.click()
+    expect(anthropic.locator(".key-status").first).to_have_text("Valid")
+
+
+def test_an_organisation_key_serves_members_who_have_none(
+    page: Page, app_url: str, team: tuple[SeededUser, SeededUser]
+) -> None:
+    admin, rep = team
+    log_in(page, app_url, rep.email, rep.password)
+    page.goto(f"{app_url}/settings/keys")
+    expect(page.locator(".key-save-organization")).to_have_count(0)
+    page.locator("#profile-menu").click()
+    page.locator("#menu-logout").click()
+    log_in(page, app_url, admin.email, admin.password)
+    page.goto(f"{app_url}/settings/keys")
+    tavily = provider_row(page, "Tavily")
+    save_key(tavily, E2E_KEYS["tavily"][0], scope="organization")
+    expect(tavily.locator(".key-status").first).to_have_text("Valid")
+    page.locator("#profile-menu").click()
+    page.locator("#menu-logout").click()
+    log_in(page, app_url, rep.email, rep.password)
+    page.goto(f"{app_url}/settings/keys")
+    expect(provider_row(page, "Tavily").locator(".key-in-use")).to_contain_text(
+        "your organisation's key"
+    )
