@@ -37,3 +37,167 @@ def provider_for_prefix(raw_key: str) -> KeyProvider | None:
         reverse=True,
     )
     return next((provider for provider in candidates if raw_key.startswith(provider.prefix)), None)
+
+
+@dataclass(frozen=True)
+class Model:
+    """A model a user can pick, what it can do, and its list price in USD per million tokens."""
+
+    id: str
+    label: str
+    provider: str  # a KeyProvider id, "custom" (any OpenAI-compatible server) or "local"
+    api_model: str  # the name the provider's API expects
+    capabilities: frozenset[str]
+    input_per_million: float = 0.0
+    output_per_million: float = 0.0
+    note: str = ""
+
+    def cost(self, tokens_in: int, tokens_out: int) -> float:
+        """List-price cost of one call."""
+        return (tokens_in * self.input_per_million + tokens_out * self.output_per_million) / 1e6
+
+
+TEXT = "text"
+VISION = "vision"
+REALTIME = "realtime_voice"
+STT = "speech_to_text"
+TTS = "text_to_speech"
+SEARCH = "web_search"
+
+# List prices as the providers publish them (USD per 1M tokens in / out), used for metering and
+# spend caps; the provider's invoice is the truth.
+MODELS: tuple[Model, ...] = (
+    Model(
+        "gpt-4.1",
+        "GPT-4.1",
+        "openai",
+        "gpt-4.1",
+        frozenset({TEXT, VISION}),
+        2.0,
+        8.0,
+        "Default for call analysis",
+    ),
+    Model(
+        "gpt-4.1-mini",
+        "GPT-4.1 Mini",
+        "openai",
+        "gpt-4.1-mini",
+        frozenset({TEXT, VISION}),
+        0.4,
+        1.6,
+        "Budget",
+    ),
+    Model(
+        "gpt-4o",
+        "GPT-4o",
+        "openai",
+        "gpt-4o",
+        frozenset({TEXT, VISION, REALTIME}),
+        2.5,
+        10.0,
+        "Text and realtime voice",
+    ),
+    Model(
+        "claude-opus-4-6",
+        "Claude Opus 4.6",
+        "anthropic",
+        "claude-opus-4-6",
+        frozenset({TEXT, VISION}),
+        5.0,
+        25.0,
+        "Premium reasoning",
+    ),
+    Model(
+        "claude-sonnet-4-5",
+        "Claude Sonnet 4.5",
+        "anthropic",
+        "claude-sonnet-4-5",
+        frozenset({TEXT, VISION}),
+        3.0,
+        15.0,
+        "Balanced",
+    ),
+    Model(
+        "claude-haiku-4-5",
+        "Claude Haiku 4.5",
+        "anthropic",
+        "claude-haiku-4-5",
+        frozenset({TEXT, VISION}),
+        1.0,
+        5.0,
+        "Fast and cheap",
+    ),
+    Model(
+        "grok-4.1-fast",
+        "Grok 4.1 Fast",
+        "openrouter",
+        "x-ai/grok-4.1-fast",
+        frozenset({TEXT}),
+        0.2,
+        0.5,
+        "Fast inference, via OpenRouter",
+    ),
+    Model(
+        "gemini-2.5-pro",
+        "Gemini 2.5 Pro",
+        "openrouter",
+        "google/gemini-2.5-pro",
+        frozenset({TEXT, VISION}),
+        1.25,
+        10.0,
+        "Long context, via OpenRouter",
+    ),
+    Model(
+        "kimi-k2.5",
+        "Kimi K2.5",
+        "openrouter",
+        "moonshotai/kimi-k2.5",
+        frozenset({TEXT}),
+        0.6,
+        2.5,
+        "Budget, via OpenRouter",
+    ),
+    Model(
+        "sonar",
+        "Sonar",
+        "perplexity",
+        "sonar",
+        frozenset({TEXT, SEARCH}),
+        1.0,
+        1.0,
+        "Web search with citations",
+    ),
+    Model(
+        "sonar-pro",
+        "Sonar Pro",
+        "perplexity",
+        "sonar-pro",
+        frozenset({TEXT, SEARCH}),
+        3.0,
+        15.0,
+        "Advanced search",
+    ),
+    Model(
+        "sonar-reasoning-pro",
+        "Sonar Reasoning Pro",
+        "perplexity",
+        "sonar-reasoning-pro",
+        frozenset({TEXT, SEARCH}),
+        2.0,
+        8.0,
+        "Deep reasoning and search",
+    ),
+    Model(
+        "local",
+        "Local (offline)",
+        "local",
+        "local",
+        frozenset({TEXT, STT, TTS}),
+        note=(
+            "Built in, no key: answers from your documents and the sales playbook; no general chat"
+        ),
+    ),
+)
+
+MODELS_BY_ID = {model.id: model for model in MODELS}
+DEFAULT_TEXT_MODEL = "gpt-4.1"

@@ -21,6 +21,7 @@ TABLES = {
     "organization",
     "outbox_message",
     "provider_key",
+    "usage_record",
     "team",
     "user",
 }

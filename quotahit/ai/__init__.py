@@ -1,0 +1,1 @@
+"""QuotaHit ai module: the provider layer every AI feature calls."""

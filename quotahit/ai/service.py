@@ -1,0 +1,214 @@
+"""The AI gateway: pick the key, respect spend caps, stream, back off, fail over, meter.
+
+Every AI feature calls `stream_answer`. It resolves the key for the chosen model (user, then
+organisation, then platform), refuses a key whose monthly cap is spent, retries a failed start
+once after a short back-off, then fails over to the next model that has a key, saying so, and
+records every attempt in the usage table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+from quotahit.accounts.identity import Identity
+from quotahit.keys import service as keys
+from quotahit.keys.crypto import Keyring
+from quotahit.keys.service import KeySource, ResolvedKey
+from quotahit.providers.catalogue import MODELS, MODELS_BY_ID, TEXT, Model
+from quotahit.providers.text import (
+    ChatMessage,
+    TextDelta,
+    TextDone,
+    TextProviderError,
+    stream_text,
+)
+from quotahit.usage import service as usage
+from quotahit.usage.service import CallRecord
+
+SessionFactory = Callable[[], AbstractContextManager[Session]]
+MAX_BACKOFF_SECONDS = 2.0
+
+
+class NoProviderError(Exception):
+    """No key can serve the request: the caller falls back to the local engine or says so."""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the user should see: a failover, a cap reached, a retry."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class AnswerDone:
+    """The end of an answer: which model and whose key served it, and at what cost."""
+
+    model_id: str
+    key_source: str
+    tokens_in: int
+    tokens_out: int
+    cost_usd: float
+    citations: list[str] = field(default_factory=list)
+
+
+AnswerEvent = TextDelta | Notice | AnswerDone
+
+
+@dataclass(frozen=True)
+class Gateway:
+    """Everything a call needs besides the request: database, keyring, platform keys, URLs."""
+
+    sessions: SessionFactory
+    keyring: Keyring
+    platform_keys: dict[str, str]
+    base_urls: dict[str, str]
+    timeout: float = 60.0
+    sleep: Callable[[float], object] = asyncio.sleep
+
+
+def candidates(model_id: str, fallbacks: Sequence[str] | None = None) -> Iterator[Model]:
+    """The chosen model first, then the other text models in catalogue order."""
+    chosen = MODELS_BY_ID.get(model_id)
+    if chosen is None:
+        raise NoProviderError(f"Unknown model “{model_id}”.")
+    yield chosen
+    others = fallbacks if fallbacks is not None else [m.id for m in MODELS]
+    seen = {chosen.provider}
+    for other_id in others:
+        other = MODELS_BY_ID[other_id]
+        if TEXT in other.capabilities and other.provider not in seen | {"local"}:
+            seen.add(other.provider)
+            yield other
+
+
+def _resolve(gateway: Gateway, identity: Identity, model: Model) -> tuple[ResolvedKey, str]:
+    """The key for the model, or why it cannot be used (empty reason when usable)."""
+    with gateway.sessions() as db_session:
+        resolved = keys.resolve_key(
+            db_session=db_session,
+            identity=identity,
+            keyring=gateway.keyring,
+            provider=model.provider,
+            platform_keys=gateway.platform_keys,
+        )
+        if resolved.source is KeySource.LOCAL:
+            return resolved, f"no {model.provider} key"
+        if resolved.key_id is not None and resolved.monthly_cap_usd is not None:
+            spent = usage.spent_this_month(
+                db_session=db_session,
+                organization_id=identity.organization_id,
+                key_id=resolved.key_id,
+            )
+            if spent >= resolved.monthly_cap_usd:
+                return resolved, (
+                    f"the {resolved.source.value} {model.provider} key reached its monthly cap "
+                    f"(${resolved.monthly_cap_usd:,.2f})"
+                )
+    return resolved, ""
+
+
+def _meter(gateway: Gateway, call: CallRecord) -> None:
+    with gateway.sessions() as db_session:
+        usage.record(db_session=db_session, call=call)
+
+
+async def stream_answer(
+    *,
+    gateway: Gateway,
+    identity: Identity,
+    module: str,
+    model_id: str,
+    messages: Sequence[ChatMessage],
+    max_tokens: int = 1024,
+    fallbacks: Sequence[str] | None = None,
+) -> AsyncIterator[AnswerEvent]:
+    """Stream an answer from the chosen model, failing over when it cannot serve."""
+    reasons: list[str] = []
+    for position, model in enumerate(candidates(model_id, fallbacks)):
+        resolved, unusable = _resolve(gateway, identity, model)
+        if unusable:
+            reasons.append(unusable)
+            continue
+        if position > 0:
+            yield Notice(f"Answering with {model.label} instead: " + "; ".join(reasons) + ".")
+        attempt = 0
+        while True:
+            attempt += 1
+            started, produced = time.perf_counter(), False
+            call = {
+                "organization_id": identity.organization_id,
+                "user_id": identity.user_id,
+                "module": module,
+                "provider": model.provider,
+                "model": model.id,
+                "key_source": resolved.source.value,
+                "key_id": resolved.key_id,
+            }
+            try:
+                async for event in stream_text(
+                    provider=model.provider,
+                    api_model=model.api_model,
+                    secret=resolved.secret or "",
+                    base_url=gateway.base_urls[model.provider],
+                    messages=messages,
+                    max_tokens=max_tokens,
+                    request_timeout=gateway.timeout,
+                ):
+                    if isinstance(event, TextDone):
+                        cost = model.cost(event.tokens_in, event.tokens_out)
+                        _meter(
+                            gateway,
+                            CallRecord(
+                                **call,
+                                tokens_in=event.tokens_in,
+                                tokens_out=event.tokens_out,
+                                latency_ms=round((time.perf_counter() - started) * 1000),
+                                cost_usd=cost,
+                            ),
+                        )
+                        yield AnswerDone(
+                            model.id,
+                            resolved.source.value,
+                            event.tokens_in,
+                            event.tokens_out,
+                            cost,
+                            event.citations,
+                        )
+                        return
+                    produced = True
+                    yield event
+            except TextProviderError as error:
+                _meter(
+                    gateway,
+                    CallRecord(
+                        **call,
+                        latency_ms=round((time.perf_counter() - started) * 1000),
+                        outcome=error.kind,
+                        detail=str(error),
+                    ),
+                )
+                if produced or not error.retryable:
+                    # Text already reached the user: keep it, and let them retry.
+                    raise
+                if attempt == 1 and error.kind in {
+                    "rate_limited",
+                    "server",
+                    "timeout",
+                    "unreachable",
+                    "malformed",
+                    "stream_cut",
+                }:
+                    await gateway.sleep(min(error.retry_after or 0.5, MAX_BACKOFF_SECONDS))
+                    continue
+                reasons.append(f"{model.label} failed ({error})")
+                break
+    raise NoProviderError(
+        "No AI provider could answer: " + "; ".join(reasons or ["no key is configured"]) + "."
+    )

@@ -1,0 +1,227 @@
+"""The text capability: one streaming interface over OpenAI, Anthropic and OpenAI-compatible APIs.
+
+Every adapter yields `TextDelta`s as tokens arrive and ends with one `TextDone` carrying the
+usage the provider reported; any failure becomes a `TextProviderError` that says whether trying
+again (or another key or provider) may help.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+
+import anthropic
+import httpx2
+import openai
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """One turn of a conversation; `system` turns become the provider's instructions."""
+
+    role: str  # system | user | assistant
+    content: str
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    """Newly generated text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class TextDone:
+    """The end of an answer, with what it cost in tokens and any sources it cited."""
+
+    tokens_in: int
+    tokens_out: int
+    citations: list[str] = field(default_factory=list)
+
+
+TextEvent = TextDelta | TextDone
+
+
+class TextProviderError(Exception):
+    """A provider call failed; `retryable` says whether waiting or failing over may help."""
+
+    def __init__(self, kind: str, message: str, *, retryable: bool, retry_after: float = 0.0):
+        super().__init__(message)
+        self.kind = kind
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+def _retry_after(error: Exception) -> float:
+    response = getattr(error, "response", None)
+    try:
+        return float(response.headers.get("retry-after", 0)) if response is not None else 0.0
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _translate(provider: str, error: Exception) -> TextProviderError:
+    """Map SDK and transport errors (both SDKs share shapes) to one error type."""
+    sdk = anthropic if isinstance(error, anthropic.APIError) else openai
+    if isinstance(error, (sdk.AuthenticationError, sdk.PermissionDeniedError)):
+        return TextProviderError("auth", f"{provider} refused the key", retryable=True)
+    if isinstance(error, sdk.RateLimitError):
+        return TextProviderError(
+            "rate_limited",
+            f"{provider} is rate-limiting",
+            retryable=True,
+            retry_after=_retry_after(error),
+        )
+    if isinstance(error, sdk.NotFoundError):
+        return TextProviderError(
+            "no_model", f"{provider} has no such model for this key", retryable=True
+        )
+    if isinstance(error, sdk.BadRequestError):
+        return TextProviderError("bad_request", f"{provider} rejected the request", retryable=False)
+    if isinstance(error, sdk.APITimeoutError):
+        return TextProviderError("timeout", f"{provider} did not answer in time", retryable=True)
+    if isinstance(error, (sdk.APIConnectionError, httpx2.HTTPError)):
+        return TextProviderError("unreachable", f"{provider} connection failed", retryable=True)
+    if isinstance(error, ValueError):  # a body or SSE line that is not JSON
+        return TextProviderError("malformed", f"{provider} sent a broken answer", retryable=True)
+    return TextProviderError("server", f"{provider} had an error", retryable=True)
+
+
+_FAILURES = (openai.APIError, anthropic.APIError, httpx2.HTTPError, json.JSONDecodeError)
+
+
+def _split_system(messages: Sequence[ChatMessage]) -> tuple[str, list[dict[str, str]]]:
+    system = "\n\n".join(message.content for message in messages if message.role == "system")
+    turns = [
+        {"role": message.role, "content": message.content}
+        for message in messages
+        if message.role != "system"
+    ]
+    return system, turns
+
+
+async def stream_text(
+    *,
+    provider: str,
+    api_model: str,
+    secret: str,
+    base_url: str,
+    messages: Sequence[ChatMessage],
+    max_tokens: int = 1024,
+    request_timeout: float = 60.0,
+) -> AsyncIterator[TextEvent]:
+    """Stream one answer from the provider through its official SDK."""
+    try:
+        if provider == "openai":
+            stream = _openai_responses(
+                secret, base_url, api_model, messages, max_tokens, request_timeout
+            )
+        elif provider == "anthropic":
+            stream = _anthropic_messages(
+                secret, base_url, api_model, messages, max_tokens, request_timeout
+            )
+        else:  # openrouter, perplexity and any OpenAI-compatible server speak Chat Completions
+            stream = _chat_completions(
+                secret, base_url, api_model, messages, max_tokens, request_timeout
+            )
+        async for event in stream:
+            yield event
+    except _FAILURES as error:
+        raise _translate(provider, error) from error
+
+
+async def _openai_responses(
+    secret: str,
+    base_url: str,
+    model: str,
+    messages: Sequence[ChatMessage],
+    max_tokens: int,
+    request_timeout: float,
+) -> AsyncIterator[TextEvent]:
+    system, turns = _split_system(messages)
+    async with openai.AsyncOpenAI(
+        api_key=secret, base_url=base_url, timeout=request_timeout, max_retries=0
+    ) as client:
+        stream = await client.responses.create(
+            model=model,
+            instructions=system or None,
+            input=turns,  # type: ignore[arg-type]
+            max_output_tokens=max_tokens,
+            stream=True,
+        )
+        async for event in stream:
+            if event.type == "response.output_text.delta":
+                yield TextDelta(event.delta)
+            elif event.type == "response.completed":
+                usage = event.response.usage
+                yield TextDone(
+                    usage.input_tokens if usage else 0, usage.output_tokens if usage else 0
+                )
+                return
+            elif event.type in {"response.failed", "error"}:
+                raise TextProviderError(
+                    "server", "OpenAI reported a failed response", retryable=True
+                )
+    raise TextProviderError("stream_cut", "OpenAI ended the stream early", retryable=True)
+
+
+async def _anthropic_messages(
+    secret: str,
+    base_url: str,
+    model: str,
+    messages: Sequence[ChatMessage],
+    max_tokens: int,
+    request_timeout: float,
+) -> AsyncIterator[TextEvent]:
+    system, turns = _split_system(messages)
+    async with anthropic.AsyncAnthropic(
+        api_key=secret, base_url=base_url, timeout=request_timeout, max_retries=0
+    ) as client:
+        options = {"system": system} if system else {}
+        async with client.messages.stream(
+            model=model,
+            max_tokens=max_tokens,
+            messages=turns,
+            **options,  # type: ignore[arg-type]
+        ) as stream:
+            async for text in stream.text_stream:
+                yield TextDelta(text)
+            final = await stream.get_final_message()
+    yield TextDone(final.usage.input_tokens, final.usage.output_tokens)
+
+
+async def _chat_completions(
+    secret: str,
+    base_url: str,
+    model: str,
+    messages: Sequence[ChatMessage],
+    max_tokens: int,
+    request_timeout: float,
+) -> AsyncIterator[TextEvent]:
+    tokens_in = tokens_out = 0
+    citations: list[str] = []
+    finished = False
+    async with openai.AsyncOpenAI(
+        api_key=secret, base_url=base_url, timeout=request_timeout, max_retries=0
+    ) as client:
+        stream = await client.chat.completions.create(
+            model=model,
+            messages=[{"role": m.role, "content": m.content} for m in messages],  # type: ignore[misc]
+            max_tokens=max_tokens,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        async for chunk in stream:
+            extra = chunk.model_extra or {}
+            if extra.get("citations"):  # Perplexity's sources arrive as undeclared extras
+                citations = [str(url) for url in extra["citations"]]
+            for choice in chunk.choices:
+                if choice.delta and choice.delta.content:
+                    yield TextDelta(choice.delta.content)
+                finished = finished or choice.finish_reason is not None
+            if chunk.usage:
+                tokens_in, tokens_out = chunk.usage.prompt_tokens, chunk.usage.completion_tokens
+    if not finished:
+        raise TextProviderError("stream_cut", "the stream ended early", retryable=True)
+    yield TextDone(tokens_in, tokens_out, citations)

@@ -1,0 +1,1 @@
+"""QuotaHit usage module: metering every provider call."""
