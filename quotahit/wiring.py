@@ -5,16 +5,20 @@ States and API routes take them from here so that services stay free of configur
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache, partial
 
+from quotahit.accounts.identity import Identity
 from quotahit.accounts.service import AccountLinks
 from quotahit.accounts.throttle import ActionThrottle, LoginThrottle
-from quotahit.db import get_engine
+from quotahit.db import get_engine, session_scope
 from quotahit.keys.crypto import Keyring
 from quotahit.keys.service import KeyValidator
 from quotahit.providers.email import EmailSender, email_sender_from_settings
-from quotahit.providers.key_check import check_key
+from quotahit.providers.key_check import PROBE_MODELS, KeyStatus, Verdict, check_key
 from quotahit.settings import get_settings
+from quotahit.usage import service as usage
+from quotahit.usage.service import CallRecord
 
 
 @lru_cache(maxsize=1)
@@ -65,9 +69,30 @@ def provider_base_urls() -> dict[str, str]:
     }
 
 
-def key_validator() -> KeyValidator:
-    """Checks a key against its provider's real API."""
-    return partial(check_key, base_urls=provider_base_urls())
+def key_validator(identity: Identity | None = None) -> KeyValidator:
+    """Checks a key against its provider's real API; metered when someone is calling."""
+    check = partial(check_key, base_urls=provider_base_urls())
+    if identity is None:
+        return check
+
+    def metered(provider: str, secret: str) -> Verdict:
+        started = time.perf_counter()
+        verdict = check(provider, secret)
+        call = CallRecord(
+            organization_id=identity.organization_id,
+            user_id=identity.user_id,
+            module="keys",
+            provider=provider,
+            model=PROBE_MODELS.get(provider, "account"),
+            key_source="checked",
+            latency_ms=round((time.perf_counter() - started) * 1000),
+            outcome="ok" if verdict.status is KeyStatus.VALID else verdict.status.value,
+        )
+        with session_scope() as db_session:
+            usage.record(db_session=db_session, call=call)
+        return verdict
+
+    return metered
 
 
 def platform_keys() -> dict[str, str]:

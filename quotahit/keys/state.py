@@ -97,7 +97,7 @@ class KeysState(rx.State):
                     db_session=db_session,
                     identity=identity,
                     keyring=wiring.keyring(),
-                    validator=wiring.key_validator(),
+                    validator=wiring.key_validator(identity),
                     provider=provider,
                     raw_key=str(form_data.get("key", "")),
                     scope=scope,
@@ -129,7 +129,7 @@ class KeysState(rx.State):
                     db_session=db_session,
                     identity=identity,
                     keyring=wiring.keyring(),
-                    validator=wiring.key_validator(),
+                    validator=wiring.key_validator(identity),
                     provider=provider,
                     scope=Scope(scope),
                 )

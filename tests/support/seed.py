@@ -37,7 +37,7 @@ class SeededUser:
     password: str
 
 
-def _signed_in(db_session: Session, user: SeededUser) -> Identity:
+def signed_in(db_session: Session, user: SeededUser) -> Identity:
     """Log the user in and resolve their session, as a request of theirs would."""
     token = service.log_in(
         db_session=db_session, throttle=LoginThrottle(), email=user.email, password=user.password
@@ -82,7 +82,7 @@ class Seeder:
     ) -> SeededUser:
         """Invite and accept in one go: a confirmed member of the admin's organisation."""
         with Session(self.engine, expire_on_commit=False) as db_session:
-            identity = _signed_in(db_session, admin)
+            identity = signed_in(db_session, admin)
             invitations.invite(
                 db_session=db_session,
                 identity=identity,
@@ -109,7 +109,7 @@ class Seeder:
     def deactivate(self, admin: SeededUser, member: SeededUser) -> None:
         """The admin deactivates the member (as the admin page does)."""
         with Session(self.engine, expire_on_commit=False) as db_session:
-            identity = _signed_in(db_session, admin)
+            identity = signed_in(db_session, admin)
             members.set_member_active(
                 db_session=db_session,
                 identity=identity,

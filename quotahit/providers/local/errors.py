@@ -1,0 +1,15 @@
+"""The local engine's domain errors: messages written to be shown to the user as they are."""
+
+from __future__ import annotations
+
+
+class LocalEngineError(Exception):
+    """Something the user can act on went wrong in the built-in local engine."""
+
+
+class AudioError(LocalEngineError):
+    """An uploaded or streamed recording cannot be used (empty, damaged, a video, no sound)."""
+
+
+class SpeechSynthesisError(LocalEngineError):
+    """Neither the Piper voice nor the espeak-ng fallback could speak."""
