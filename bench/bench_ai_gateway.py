@@ -19,19 +19,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import openai  # noqa: E402
-from sqlmodel import Session  # noqa: E402
+import openai
+from sqlmodel import Session
 
-from quotahit import migrations  # noqa: E402
-from quotahit.ai import service as ai  # noqa: E402
-from quotahit.ai.service import Gateway  # noqa: E402
-from quotahit.db import make_engine  # noqa: E402
-from quotahit.keys import service as vault  # noqa: E402
-from quotahit.keys.crypto import Keyring  # noqa: E402
-from quotahit.providers.key_check import KeyStatus, Verdict  # noqa: E402
-from quotahit.providers.text import ChatMessage, TextDelta  # noqa: E402
-from tests.fakes.ai_providers import FakeAIProviders  # noqa: E402
-from tests.support.seed import Seeder, signed_in  # noqa: E402
+from quotahit import migrations
+from quotahit.ai import service as ai
+from quotahit.ai.service import Gateway
+from quotahit.db import make_engine
+from quotahit.keys import service as vault
+from quotahit.keys.crypto import Keyring
+from quotahit.providers.key_check import KeyStatus, Verdict
+from quotahit.providers.text import ChatMessage, TextDelta
+from tests.fakes.ai_providers import FakeAIProviders
+from tests.support.seed import Seeder, signed_in
 
 RUNS = 15
 KEY = "sk-proj-bench-0123456789abcdef"
