@@ -1,6 +1,8 @@
 """Assembles the Reflex app: every module's pages, the 404 page and the theme."""
 
 import reflex as rx
+from starlette.applications import Starlette
+from starlette.routing import Route
 
 from quotahit.accounts import pages as accounts_pages
 from quotahit.admin import pages as admin_pages
@@ -11,6 +13,8 @@ from quotahit.outbox import pages as outbox_pages
 from quotahit.settings import get_settings
 from quotahit.team import pages as team_pages
 from quotahit.ui import theme
+from quotahit.usage import api as usage_api
+from quotahit.usage import pages as usage_pages
 
 # Pages register themselves with @rx.page when their module is imported.
 PAGE_MODULES = (
@@ -21,11 +25,15 @@ PAGE_MODULES = (
     keys_pages,
     outbox_pages,
     team_pages,
+    usage_pages,
 )
 
 get_settings()  # fail at start-up, with the list of what is missing, in production mode
 
+api = Starlette(routes=[Route("/api/usage", usage_api.usage_endpoint, methods=["GET"])])
+
 app = rx.App(
+    api_transformer=api,
     stylesheets=["/quotahit.css"],
     style={"font_family": theme.FONT, "background_color": theme.OBSIDIAN},
     toaster=rx.toast.provider(theme="dark", position="bottom-right"),

@@ -3,10 +3,18 @@
 from sqlmodel import SQLModel
 
 from quotahit.accounts import models as accounts_models
+from quotahit.apitokens import models as apitokens_models
 from quotahit.audit import models as audit_models
 from quotahit.keys import models as keys_models
 from quotahit.outbox import models as outbox_models
 from quotahit.usage import models as usage_models
 
 metadata = SQLModel.metadata
-MODULES = (accounts_models, audit_models, keys_models, outbox_models, usage_models)
+MODULES = (
+    accounts_models,
+    apitokens_models,
+    audit_models,
+    keys_models,
+    outbox_models,
+    usage_models,
+)

@@ -15,6 +15,8 @@ from quotahit.accounts.state import (
     SessionState,
     SignupState,
 )
+from quotahit.apitokens.pages import api_tokens_card
+from quotahit.apitokens.state import ApiTokensState
 from quotahit.ui import theme
 from quotahit.ui.components import (
     brand_mark,
@@ -405,7 +407,7 @@ def _session_row(row: rx.Var) -> rx.Component:
     )
 
 
-@app_page("/settings", "Settings", on_load=ProfileState.load)
+@app_page("/settings", "Settings", on_load=[ProfileState.load, ApiTokensState.load])
 def settings_page() -> rx.Component:
     """Profile, password and sessions."""
     return rx.vstack(
@@ -498,6 +500,7 @@ def settings_page() -> rx.Component:
                 id="logout-everywhere",
             ),
         ),
+        api_tokens_card(),
         spacing="4",
         width="100%",
     )

@@ -30,6 +30,7 @@ class NavItem:
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Dashboard", "layout_dashboard", "/dashboard"),
     NavItem("Team", "users", "/team"),
+    NavItem("Usage", "chart_no_axes_column", "/usage"),
     NavItem("API keys", "key_round", "/settings/keys"),
     NavItem("Settings", "settings", "/settings"),
     NavItem("Admin", "shield", "/admin", audience="admin"),

@@ -14,6 +14,7 @@ from quotahit.tables import metadata
 
 TABLES = {
     "account_token",
+    "api_token",
     "audit_log",
     "auth_session",
     "invitation",

@@ -1,0 +1,1 @@
+"""QuotaHit apitokens module: personal API tokens for the REST API."""

@@ -1,0 +1,54 @@
+"""`GET /api/usage`: the caller's usage as JSON, authenticated by a personal API token."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from quotahit.apitokens import service as tokens
+from quotahit.db import session_scope
+from quotahit.usage import service as usage
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    headers = dict(NO_STORE)
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="quotahit"'
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+async def usage_endpoint(request: Request) -> JSONResponse:
+    """Usage over `days` (1-366, default 30); `scope=organization` for admins."""
+    authorization = request.headers.get("authorization", "")
+    scheme, _, raw = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        return _error(401, "Send a personal API token: Authorization: Bearer qh_...")
+    try:
+        days = int(request.query_params.get("days", "30"))
+    except ValueError:
+        return _error(400, "days must be a whole number from 1 to 366")
+    if not 1 <= days <= 366:
+        return _error(400, "days must be a whole number from 1 to 366")
+    scope = request.query_params.get("scope", "me")
+    if scope not in {"me", "organization"}:
+        return _error(400, "scope is me or organization")
+    with session_scope() as db_session:
+        identity = tokens.authenticate(db_session=db_session, raw=raw.strip())
+        if identity is None:
+            return _error(401, "This token is not valid, or was revoked")
+        if scope == "organization" and not identity.is_admin:
+            return _error(403, "Only admins can read the whole organisation's usage")
+        summary = usage.summarize(
+            db_session=db_session,
+            organization_id=identity.organization_id,
+            user_id=None if scope == "organization" else identity.user_id,
+            days=days,
+        )
+    body = asdict(summary)
+    body["since"] = summary.since.isoformat()
+    body["scope"] = scope
+    return JSONResponse(body, headers=NO_STORE)
