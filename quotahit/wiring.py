@@ -11,6 +11,7 @@ from functools import lru_cache, partial
 from quotahit.accounts.identity import Identity
 from quotahit.accounts.service import AccountLinks
 from quotahit.accounts.throttle import ActionThrottle, LoginThrottle
+from quotahit.ai.service import Gateway
 from quotahit.db import get_engine, session_scope
 from quotahit.keys.crypto import Keyring
 from quotahit.keys.service import KeyValidator
@@ -106,3 +107,13 @@ def platform_keys() -> dict[str, str]:
         "tavily": settings.tavily_api_key,
         "elevenlabs": settings.elevenlabs_api_key,
     }
+
+
+def gateway() -> Gateway:
+    """The AI gateway with this process's database, keyring, platform keys and provider URLs."""
+    return Gateway(
+        sessions=session_scope,
+        keyring=keyring(),
+        platform_keys=platform_keys(),
+        base_urls=provider_base_urls(),
+    )

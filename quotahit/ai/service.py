@@ -20,7 +20,7 @@ from quotahit.accounts.identity import Identity
 from quotahit.keys import service as keys
 from quotahit.keys.crypto import Keyring
 from quotahit.keys.service import KeySource, ResolvedKey
-from quotahit.providers.catalogue import MODELS, MODELS_BY_ID, TEXT, Model
+from quotahit.providers.catalogue import FALLBACK_TEXT_MODELS, MODELS, MODELS_BY_ID, TEXT, Model
 from quotahit.providers.text import (
     ChatMessage,
     TextDelta,
@@ -79,7 +79,7 @@ def candidates(model_id: str, fallbacks: Sequence[str] | None = None) -> Iterato
     if chosen is None:
         raise NoProviderError(f"Unknown model “{model_id}”.")
     yield chosen
-    others = fallbacks if fallbacks is not None else [m.id for m in MODELS]
+    others = fallbacks if fallbacks is not None else FALLBACK_TEXT_MODELS
     seen = {chosen.provider}
     for other_id in others:
         other = MODELS_BY_ID[other_id]
@@ -212,3 +212,49 @@ async def stream_answer(
     raise NoProviderError(
         "No AI provider could answer: " + "; ".join(reasons or ["no key is configured"]) + "."
     )
+
+
+@dataclass(frozen=True)
+class ModelOption:
+    """A model as the picker shows it: who would serve it for this user right now."""
+
+    id: str
+    label: str
+    provider: str
+    source: str  # user | organization | platform | local | none
+    served_by: str
+    note: str
+
+
+SERVED_BY = {
+    KeySource.USER.value: "your key",
+    KeySource.ORGANIZATION.value: "organisation key",
+    KeySource.PLATFORM.value: "platform key",
+    "local": "built in, offline",
+    "none": "no key yet",
+}
+
+
+def model_options(
+    *, gateway: Gateway, identity: Identity, capability: str = TEXT
+) -> list[ModelOption]:
+    """Every model with the capability, and whose key (if any) would serve it."""
+    with gateway.sessions() as db_session:
+        sources = keys.sources_in_use(
+            db_session=db_session, identity=identity, platform_keys=gateway.platform_keys
+        )
+    options = []
+    for model in MODELS:
+        if capability not in model.capabilities:
+            continue
+        if model.provider == "local":
+            source = "local"
+        else:
+            resolved = sources.get(model.provider, KeySource.LOCAL)
+            source = "none" if resolved is KeySource.LOCAL else resolved.value
+        options.append(
+            ModelOption(
+                model.id, model.label, model.provider, source, SERVED_BY[source], model.note
+            )
+        )
+    return options

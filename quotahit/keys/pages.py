@@ -5,10 +5,12 @@ from __future__ import annotations
 import reflex as rx
 
 from quotahit.accounts.state import SessionState
+from quotahit.ai.state import ModelTestState
 from quotahit.keys.state import KeysState
 from quotahit.providers.catalogue import KEY_GROUPS
 from quotahit.ui import theme
-from quotahit.ui.components import card, page_heading
+from quotahit.ui.components import card, error_callout, page_heading
+from quotahit.ui.model_picker import model_picker
 from quotahit.ui.shell import app_page
 
 STATUS_COLORS = (
@@ -168,7 +170,63 @@ def _group(group: str) -> rx.Component:
     )
 
 
-@app_page("/settings/keys", "API keys", on_load=KeysState.load)
+def _playground() -> rx.Component:
+    return card(
+        rx.heading("Try a model", size="4", color=theme.PLATINUM),
+        rx.text(
+            "Ask any model a question through the same path every feature uses: your key, "
+            "failover, metering.",
+            size="2",
+            color=theme.SILVER,
+        ),
+        rx.form(
+            rx.vstack(
+                model_picker(
+                    ModelTestState.options, ModelTestState.model_id, ModelTestState.set_model
+                ),
+                rx.text_area(
+                    name="prompt",
+                    placeholder="e.g. Give me two questions to open a discovery call.",
+                    rows="3",
+                    width="100%",
+                    id="playground-prompt",
+                ),
+                rx.button(
+                    "Ask", type="submit", loading=ModelTestState.running, id="playground-ask"
+                ),
+                spacing="2",
+                width="100%",
+                align="start",
+            ),
+            on_submit=ModelTestState.ask,
+            padding_top="0.75em",
+        ),
+        rx.cond(
+            ModelTestState.notice != "",
+            rx.callout(
+                ModelTestState.notice,
+                icon="info",
+                color_scheme="amber",
+                size="1",
+                margin_top="0.75em",
+                id="playground-notice",
+            ),
+        ),
+        rx.cond(
+            ModelTestState.answer != "",
+            rx.box(
+                rx.markdown(ModelTestState.answer), padding_top="0.75em", id="playground-answer"
+            ),
+        ),
+        error_callout(ModelTestState.error, id="playground-error", margin_top="0.75em"),
+        rx.cond(
+            ModelTestState.footer != "",
+            rx.text(ModelTestState.footer, size="1", color=theme.MIST, id="playground-footer"),
+        ),
+    )
+
+
+@app_page("/settings/keys", "API keys", on_load=[KeysState.load, ModelTestState.load])
 def keys_page() -> rx.Component:
     """Bring your own provider keys."""
     return rx.vstack(
@@ -179,6 +237,7 @@ def keys_page() -> rx.Component:
             "characters are ever shown. Without a key, QuotaHit uses its built-in local engine.",
         ),
         *[_group(group) for group in KEY_GROUPS],
+        _playground(),
         spacing="4",
         width="100%",
     )

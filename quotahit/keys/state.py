@@ -9,6 +9,7 @@ import reflex as rx
 from quotahit import wiring
 from quotahit.accounts.identity import AccountError, Identity
 from quotahit.accounts.state import identity_of
+from quotahit.ai.state import ModelTestState
 from quotahit.db import in_session, session_scope
 from quotahit.keys import service
 from quotahit.keys.service import KeySource, Scope
@@ -79,6 +80,10 @@ class KeysState(rx.State):
             rows.append(row)
         self.rows = rows
 
+    async def _refresh_models(self) -> None:
+        models = await self.get_state(ModelTestState)
+        await models.load()
+
     @rx.event
     async def save(self, form_data: dict) -> AsyncIterator[rx.event.EventSpec | None]:
         """Check the key with its provider, then seal and store it."""
@@ -109,6 +114,7 @@ class KeysState(rx.State):
             return
         self.working = ""
         self._load(identity)
+        await self._refresh_models()
         if view.status == "valid":
             yield rx.toast.success(view.message)
         else:
@@ -140,6 +146,7 @@ class KeysState(rx.State):
             return
         self.working = ""
         self._load(identity)
+        await self._refresh_models()
         yield rx.toast.info(view.message)
 
     @rx.event
@@ -156,4 +163,5 @@ class KeysState(rx.State):
         except (AccountError, ValueError) as error:
             return rx.toast.error(str(error))
         self._load(identity)
+        await self._refresh_models()
         return rx.toast.info("Key deleted.")

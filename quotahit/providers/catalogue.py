@@ -201,3 +201,5 @@ MODELS: tuple[Model, ...] = (
 
 MODELS_BY_ID = {model.id: model for model in MODELS}
 DEFAULT_TEXT_MODEL = "gpt-4.1"
+# Where an answer goes when its model cannot serve: one balanced model per provider.
+FALLBACK_TEXT_MODELS = ("gpt-4.1", "claude-sonnet-4-5", "gemini-2.5-pro", "sonar")

@@ -126,3 +126,30 @@ def test_an_organisation_key_serves_members_who_have_none(
     expect(provider_row(page, "Tavily").locator(".key-in-use")).to_contain_text(
         "your organisation's key"
     )
+
+
+def test_the_playground_streams_through_the_gateway_and_fails_over(
+    page: Page, app_url: str, team: tuple[SeededUser, SeededUser], ai_providers: FakeAIProviders
+) -> None:
+    admin, _rep = team
+    log_in(page, app_url, admin.email, admin.password)
+    page.goto(f"{app_url}/settings/keys")
+    page.locator("#playground-prompt").fill("Give me an opener.")
+    page.locator("#playground-ask").click()
+    expect(page.locator("#playground-error")).to_contain_text("local engine does not chat")
+    save_key(provider_row(page, "OpenAI"), OPENAI_KEY)
+    expect(provider_row(page, "OpenAI").locator(".key-status").first).to_have_text("Valid")
+    page.locator(".model-picker").click()
+    expect(page.get_by_role("option", name="GPT-4.1 — your key", exact=True)).to_be_visible()
+    page.get_by_role("option", name="GPT-4.1 — your key", exact=True).click()
+    page.locator("#playground-prompt").fill("Give me an opener.")
+    page.locator("#playground-ask").click()
+    expect(page.locator("#playground-answer")).to_have_text("Hello from the fake model.")
+    expect(page.locator("#playground-footer")).to_contain_text("gpt-4.1 · user key")
+    save_key(provider_row(page, "Anthropic"), E2E_KEYS["anthropic"][0])
+    expect(provider_row(page, "Anthropic").locator(".key-status").first).to_have_text("Valid")
+    ai_providers.set_mode("openai", "server_error")
+    page.locator("#playground-prompt").fill("Again, please.")
+    page.locator("#playground-ask").click()
+    expect(page.locator("#playground-notice")).to_contain_text("Answering with Claude Sonnet 4.5")
+    expect(page.locator("#playground-answer")).to_have_text("Hello from the fake model.")
