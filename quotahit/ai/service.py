@@ -2,8 +2,9 @@
 
 Every AI feature calls `stream_answer`. It resolves the key for the chosen model (user, then
 organisation, then platform), refuses a key whose monthly cap is spent, retries a failed start
-once after a short back-off, then fails over to the next model that has a key, saying so, and
-records every attempt in the usage table.
+once after a short back-off, then fails over to the next key of the same provider (user, then
+organisation, then platform) and then to the next model that has a key, saying so, and records
+every attempt in the usage table.
 """
 
 from __future__ import annotations
@@ -88,35 +89,118 @@ def candidates(model_id: str, fallbacks: Sequence[str] | None = None) -> Iterato
             yield other
 
 
-def _resolve(gateway: Gateway, identity: Identity, model: Model) -> tuple[ResolvedKey, str]:
-    """The key for the model, or why it cannot be used (empty reason when usable)."""
+def _usable_keys(
+    gateway: Gateway, identity: Identity, model: Model
+) -> tuple[list[ResolvedKey], list[str]]:
+    """The keys that may serve the model now (caps respected), and why others may not."""
+    usable: list[ResolvedKey] = []
+    reasons: list[str] = []
     with gateway.sessions() as db_session:
-        resolved = keys.resolve_key(
+        resolved = keys.resolve_all(
             db_session=db_session,
             identity=identity,
             keyring=gateway.keyring,
             provider=model.provider,
             platform_keys=gateway.platform_keys,
         )
-        if resolved.source is KeySource.LOCAL:
-            return resolved, f"no {model.provider} key"
-        if resolved.key_id is not None and resolved.monthly_cap_usd is not None:
-            spent = usage.spent_this_month(
-                db_session=db_session,
-                organization_id=identity.organization_id,
-                key_id=resolved.key_id,
-            )
-            if spent >= resolved.monthly_cap_usd:
-                return resolved, (
-                    f"the {resolved.source.value} {model.provider} key reached its monthly cap "
-                    f"(${resolved.monthly_cap_usd:,.2f})"
+        for key in resolved:
+            if key.key_id is not None and key.monthly_cap_usd is not None:
+                spent = usage.spent_this_month(
+                    db_session=db_session,
+                    organization_id=identity.organization_id,
+                    key_id=key.key_id,
                 )
-    return resolved, ""
+                if spent >= key.monthly_cap_usd:
+                    reasons.append(
+                        f"{WHOSE[key.source]} for {model.provider} reached its monthly cap "
+                        f"(${key.monthly_cap_usd:,.2f})"
+                    )
+                    continue
+            usable.append(key)
+    if not resolved:
+        reasons.append(f"no {model.provider} key")
+    return usable, reasons
 
 
 def _meter(gateway: Gateway, call: CallRecord) -> None:
     with gateway.sessions() as db_session:
         usage.record(db_session=db_session, call=call)
+
+
+WHOSE = {
+    KeySource.USER: "your key",
+    KeySource.ORGANIZATION: "your organisation's key",
+    KeySource.PLATFORM: "the platform key",
+    KeySource.LOCAL: "the local engine",
+}
+RETRYABLE_KINDS = frozenset(
+    {"rate_limited", "server", "timeout", "unreachable", "malformed", "stream_cut"}
+)
+
+
+async def _attempt(
+    gateway: Gateway,
+    identity: Identity,
+    module: str,
+    model: Model,
+    key: ResolvedKey,
+    messages: Sequence[ChatMessage],
+    max_tokens: int,
+) -> AsyncIterator[TextDelta | AnswerDone]:
+    """One call with one key: streamed, metered whatever happens."""
+    started = time.perf_counter()
+    call = {
+        "organization_id": identity.organization_id,
+        "user_id": identity.user_id,
+        "module": module,
+        "provider": model.provider,
+        "model": model.id,
+        "key_source": key.source.value,
+        "key_id": key.key_id,
+    }
+    try:
+        async for event in stream_text(
+            provider=model.provider,
+            api_model=model.api_model,
+            secret=key.secret or "",
+            base_url=gateway.base_urls[model.provider],
+            messages=messages,
+            max_tokens=max_tokens,
+            request_timeout=gateway.timeout,
+        ):
+            if isinstance(event, TextDone):
+                cost = model.cost(event.tokens_in, event.tokens_out)
+                _meter(
+                    gateway,
+                    CallRecord(
+                        **call,
+                        tokens_in=event.tokens_in,
+                        tokens_out=event.tokens_out,
+                        latency_ms=round((time.perf_counter() - started) * 1000),
+                        cost_usd=cost,
+                    ),
+                )
+                yield AnswerDone(
+                    model.id,
+                    key.source.value,
+                    event.tokens_in,
+                    event.tokens_out,
+                    cost,
+                    event.citations,
+                )
+                return
+            yield event
+    except TextProviderError as error:
+        _meter(
+            gateway,
+            CallRecord(
+                **call,
+                latency_ms=round((time.perf_counter() - started) * 1000),
+                outcome=error.kind,
+                detail=str(error),
+            ),
+        )
+        raise
 
 
 async def stream_answer(
@@ -129,86 +213,36 @@ async def stream_answer(
     max_tokens: int = 1024,
     fallbacks: Sequence[str] | None = None,
 ) -> AsyncIterator[AnswerEvent]:
-    """Stream an answer from the chosen model, failing over when it cannot serve."""
+    """Stream an answer from the chosen model, failing over key by key, then model by model."""
     reasons: list[str] = []
-    for position, model in enumerate(candidates(model_id, fallbacks)):
-        resolved, unusable = _resolve(gateway, identity, model)
-        if unusable:
-            reasons.append(unusable)
-            continue
-        if position > 0:
-            yield Notice(f"Answering with {model.label} instead: " + "; ".join(reasons) + ".")
-        attempt = 0
-        while True:
-            attempt += 1
-            started, produced = time.perf_counter(), False
-            call = {
-                "organization_id": identity.organization_id,
-                "user_id": identity.user_id,
-                "module": module,
-                "provider": model.provider,
-                "model": model.id,
-                "key_source": resolved.source.value,
-                "key_id": resolved.key_id,
-            }
-            try:
-                async for event in stream_text(
-                    provider=model.provider,
-                    api_model=model.api_model,
-                    secret=resolved.secret or "",
-                    base_url=gateway.base_urls[model.provider],
-                    messages=messages,
-                    max_tokens=max_tokens,
-                    request_timeout=gateway.timeout,
-                ):
-                    if isinstance(event, TextDone):
-                        cost = model.cost(event.tokens_in, event.tokens_out)
-                        _meter(
-                            gateway,
-                            CallRecord(
-                                **call,
-                                tokens_in=event.tokens_in,
-                                tokens_out=event.tokens_out,
-                                latency_ms=round((time.perf_counter() - started) * 1000),
-                                cost_usd=cost,
-                            ),
-                        )
-                        yield AnswerDone(
-                            model.id,
-                            resolved.source.value,
-                            event.tokens_in,
-                            event.tokens_out,
-                            cost,
-                            event.citations,
-                        )
-                        return
-                    produced = True
-                    yield event
-            except TextProviderError as error:
-                _meter(
-                    gateway,
-                    CallRecord(
-                        **call,
-                        latency_ms=round((time.perf_counter() - started) * 1000),
-                        outcome=error.kind,
-                        detail=str(error),
-                    ),
+    for model in candidates(model_id, fallbacks):
+        usable, unusable = _usable_keys(gateway, identity, model)
+        reasons += unusable
+        for key in usable:
+            if reasons:
+                yield Notice(
+                    f"Answering with {model.label} ({WHOSE[key.source]}) instead: "
+                    + "; ".join(reasons)
+                    + "."
                 )
-                if produced or not error.retryable:
-                    # Text already reached the user: keep it, and let them retry.
-                    raise
-                if attempt == 1 and error.kind in {
-                    "rate_limited",
-                    "server",
-                    "timeout",
-                    "unreachable",
-                    "malformed",
-                    "stream_cut",
-                }:
-                    await gateway.sleep(min(error.retry_after or 0.5, MAX_BACKOFF_SECONDS))
-                    continue
-                reasons.append(f"{model.label} failed ({error})")
-                break
+            for attempt in (1, 2):
+                produced = False
+                try:
+                    async for event in _attempt(
+                        gateway, identity, module, model, key, messages, max_tokens
+                    ):
+                        produced = produced or isinstance(event, TextDelta)
+                        yield event
+                    return
+                except TextProviderError as error:
+                    if produced or not error.retryable:
+                        # Text already reached the user: keep it, and let them retry.
+                        raise
+                    if attempt == 1 and error.kind in RETRYABLE_KINDS:
+                        await gateway.sleep(min(error.retry_after or 0.5, MAX_BACKOFF_SECONDS))
+                        continue
+                    reasons.append(f"{model.label} with {WHOSE[key.source]} failed ({error})")
+                    break
     raise NoProviderError(
         "No AI provider could answer: " + "; ".join(reasons or ["no key is configured"]) + "."
     )

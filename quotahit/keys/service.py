@@ -270,6 +270,26 @@ def resolve_key(
     platform_keys: dict[str, str],
 ) -> ResolvedKey:
     """User key, then organisation key, then the platform's, else the local engine."""
+    resolved = resolve_all(
+        db_session=db_session,
+        identity=identity,
+        keyring=keyring,
+        provider=provider,
+        platform_keys=platform_keys,
+    )
+    return resolved[0] if resolved else ResolvedKey(KeySource.LOCAL, provider)
+
+
+def resolve_all(
+    *,
+    db_session: Session,
+    identity: Identity,
+    keyring: Keyring,
+    provider: str,
+    platform_keys: dict[str, str],
+) -> list[ResolvedKey]:
+    """Every usable key for the provider in resolution order, for failover between keys."""
+    keys: list[ResolvedKey] = []
     rows = db_session.exec(
         tenant_select(ProviderKey, identity.organization_id).where(
             ProviderKey.provider == provider,
@@ -285,10 +305,10 @@ def resolve_key(
             continue
         source = KeySource.USER if row.user_id is not None else KeySource.ORGANIZATION
         logger.debug("resolved the %s key ending %s for %s", provider, row.last4, source.value)
-        return ResolvedKey(source, provider, secret, row.id, row.monthly_cap_usd)
+        keys.append(ResolvedKey(source, provider, secret, row.id, row.monthly_cap_usd))
     if platform_keys.get(provider):
-        return ResolvedKey(KeySource.PLATFORM, provider, platform_keys[provider])
-    return ResolvedKey(KeySource.LOCAL, provider)
+        keys.append(ResolvedKey(KeySource.PLATFORM, provider, platform_keys[provider]))
+    return keys
 
 
 def rotate_all(*, db_session: Session, keyring: Keyring, batch_size: int = 100) -> int:

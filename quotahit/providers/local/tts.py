@@ -26,7 +26,7 @@ from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from quotahit.providers.local.audio import Pcm16Resampler, decode_audio
+from quotahit.providers.local.audio import decode_audio, resample_pcm16
 from quotahit.providers.local.errors import AudioError, SpeechSynthesisError
 
 logger = logging.getLogger(__name__)
@@ -106,15 +106,17 @@ class PiperWorker:
         threading.Thread(
             target=self._read_messages, args=(process, ready), name="piper-out", daemon=True
         ).start()
-        threading.Thread(
+        stderr_reader = threading.Thread(
             target=self._read_stderr, args=(process,), name="piper-err", daemon=True
-        ).start()
+        )
+        stderr_reader.start()
         try:
             hello = ready.get(timeout=self._start_timeout_s)
         except queue.Empty:
             hello = {"ready": False, "error": f"not ready after {self._start_timeout_s:g} s"}
         if not hello.get("ready"):
-            self.close()
+            self.close(timeout_s=0)
+            stderr_reader.join(timeout=1)  # its last words usually say why
             detail = hello.get("error") or " | ".join(self._stderr_tail) or "it exited"
             raise SpeechSynthesisError(f"The Piper voice could not start: {detail}")
         self.sample_rate = int(hello["sample_rate"])
@@ -153,7 +155,7 @@ class PiperWorker:
                 with contextlib.suppress(SpeechSynthesisError):
                     self._send({"cancel": request_id})
 
-    def close(self) -> None:
+    def close(self, timeout_s: float = 5.0) -> None:
         """Stop the worker: closing its stdin lets it finish; it is killed if it lingers."""
         process, self._process = self._process, None
         if process is None:
@@ -162,7 +164,7 @@ class PiperWorker:
             if process.stdin:
                 process.stdin.close()
         try:
-            process.wait(timeout=5)
+            process.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
@@ -324,13 +326,11 @@ class LocalSpeechSynthesizer:
 def _resampled(
     chunks: Generator[bytes, None, None], from_rate: int, to_rate: int
 ) -> Iterator[bytes]:
-    resampler = Pcm16Resampler(from_rate, to_rate)
+    # Each chunk is a whole sentence, starting and ending in silence: resampling the chunks one
+    # by one adds no clicks, and no chunk waits for the next.
     with contextlib.closing(chunks):  # an interrupted reply cancels the rest at once
         for chunk in chunks:
-            if resampled := resampler.process(chunk):
-                yield resampled
-    if tail := resampler.flush():
-        yield tail
+            yield resample_pcm16(chunk, from_rate, to_rate)
 
 
 _default: LocalSpeechSynthesizer | None = None

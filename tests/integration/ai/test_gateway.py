@@ -139,7 +139,8 @@ async def test_a_failing_provider_fails_over_and_says_so(
     events = await answer(gateway, admin)
     notices = [event.text for event in events if isinstance(event, Notice)]
     assert notices == [
-        "Answering with Claude Sonnet 4.5 instead: GPT-4.1 failed (openai had an error)."
+        "Answering with Claude Sonnet 4.5 (your key) instead: "
+        "GPT-4.1 with your key failed (openai had an error)."
     ]
     assert text_of(events) == "Hello from the fake model."
     assert events[-1].model_id == "claude-sonnet-4-5"
@@ -174,7 +175,7 @@ async def test_a_spent_cap_skips_the_key(
     )
     events = await answer(gateway, admin)
     [notice] = [event for event in events if isinstance(event, Notice)]
-    assert "reached its monthly cap ($1.00)" in notice.text
+    assert "your key for openai reached its monthly cap ($1.00)" in notice.text
     assert events[-1].model_id == "claude-sonnet-4-5"
 
 
@@ -218,3 +219,19 @@ async def test_an_organisation_key_serves_a_member_and_is_metered_as_such(
         usage.summarize, organization_id=team.admin.organization_id, user_id=team.admin.user_id
     )
     assert mine.total.calls == 0
+
+
+async def test_a_refused_user_key_fails_over_to_the_organisation_key(
+    accounts: Accounts, team: Staff, gateway: Gateway, fake: FakeAIProviders
+) -> None:
+    store(accounts, team.admin, "openai", OPENAI_KEY, scope=Scope.ORGANIZATION)
+    store(accounts, team.rep, "openai", "sk-proj-revoked-0123456789abcd")
+    events = await answer(gateway, team.rep)
+    [notice] = [event.text for event in events if isinstance(event, Notice)]
+    assert notice.startswith("Answering with GPT-4.1 (your organisation's key) instead")
+    assert "GPT-4.1 with your key failed (openai refused the key)" in notice
+    assert events[-1].key_source == "organization"
+    assert [(row.key_source, row.outcome) for row in accounts.rows(UsageRecord)] == [
+        ("user", "auth"),
+        ("organization", "ok"),
+    ]
