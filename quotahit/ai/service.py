@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from quotahit.accounts.identity import Identity
+from quotahit.keys import custom
 from quotahit.keys import service as keys
 from quotahit.keys.crypto import Keyring
 from quotahit.keys.service import KeySource, ResolvedKey
@@ -95,6 +96,22 @@ def _usable_keys(
     """The keys that may serve the model now (caps respected), and why others may not."""
     usable: list[ResolvedKey] = []
     reasons: list[str] = []
+    if model.provider == "custom":
+        with gateway.sessions() as db_session:
+            servers = custom.resolve_endpoints(
+                db_session=db_session, identity=identity, keyring=gateway.keyring
+            )
+        usable = [
+            ResolvedKey(
+                KeySource(server.source),
+                "custom",
+                server.secret or "none",
+                base_url=server.base_url,
+                api_model=server.api_model,
+            )
+            for server in servers
+        ]
+        return usable, ([] if usable else ["no model server is set up"])
     with gateway.sessions() as db_session:
         resolved = keys.resolve_all(
             db_session=db_session,
@@ -161,9 +178,9 @@ async def _attempt(
     try:
         async for event in stream_text(
             provider=model.provider,
-            api_model=model.api_model,
+            api_model=key.api_model or model.api_model,
             secret=key.secret or "",
-            base_url=gateway.base_urls[model.provider],
+            base_url=key.base_url or gateway.base_urls[model.provider],
             messages=messages,
             max_tokens=max_tokens,
             request_timeout=gateway.timeout,
@@ -277,6 +294,9 @@ def model_options(
         sources = keys.sources_in_use(
             db_session=db_session, identity=identity, platform_keys=gateway.platform_keys
         )
+        servers = custom.list_endpoints(db_session=db_session, identity=identity)
+    if servers:
+        sources["custom"] = KeySource(servers[0].scope)
     options = []
     for model in MODELS:
         if capability not in model.capabilities:

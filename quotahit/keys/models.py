@@ -35,3 +35,21 @@ class ProviderKey(TenantScoped, table=True):
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
+
+
+class CustomEndpoint(TenantScoped, table=True):
+    """An OpenAI-compatible server (Ollama, vLLM, LM Studio) a user or organisation points at."""
+
+    __tablename__ = "custom_endpoint"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(max_length=32, unique=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    base_url: str = Field(max_length=300)
+    api_model: str = Field(max_length=120)
+    key_ciphertext: str = Field(default="", max_length=2048)
+    last4: str = Field(default="", max_length=4)
+    created_by_id: int = Field(foreign_key="user.id")
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )

@@ -69,6 +69,8 @@ class ResolvedKey:
     secret: str | None = None
     key_id: int | None = None
     monthly_cap_usd: float | None = None
+    base_url: str | None = None  # set for a custom server: where to call it
+    api_model: str | None = None  # set for a custom server: the model it runs
 
     def __repr__(self) -> str:
         """Never print the secret, even in a traceback."""

@@ -188,6 +188,14 @@ MODELS: tuple[Model, ...] = (
         "Deep reasoning and search",
     ),
     Model(
+        "custom",
+        "Your own server (OpenAI-compatible)",
+        "custom",
+        "",
+        frozenset({TEXT}),
+        note="Ollama, vLLM or LM Studio, set on the API keys page",
+    ),
+    Model(
         "local",
         "Local (offline)",
         "local",

@@ -16,6 +16,7 @@ TABLES = {
     "account_token",
     "api_token",
     "audit_log",
+    "custom_endpoint",
     "auth_session",
     "invitation",
     "membership",
