@@ -170,6 +170,98 @@ def _group(group: str) -> rx.Component:
     )
 
 
+def _server_row(server: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.icon("server", size=16, color=theme.MIST),
+        rx.text(
+            rx.cond(server["scope"] == "user", "Yours: ", "Organisation's: "),
+            rx.code(server["base_url"]),
+            " · ",
+            server["model"],
+            " · ",
+            server["key"],
+            size="2",
+        ),
+        rx.spacer(),
+        rx.button(
+            "Remove",
+            on_click=KeysState.remove_server(server["scope"]),
+            size="1",
+            variant="ghost",
+            color_scheme="red",
+        ),
+        width="100%",
+        align="center",
+        class_name="server-row",
+    )
+
+
+def _custom_server() -> rx.Component:
+    return card(
+        rx.heading("Your own model server", size="4", color=theme.PLATINUM),
+        rx.text(
+            "Any OpenAI-compatible server: Ollama (http://localhost:11434/v1), vLLM, LM Studio. "
+            "It appears as “Your own server” in every model picker.",
+            size="2",
+            color=theme.SILVER,
+        ),
+        rx.vstack(
+            rx.foreach(KeysState.servers, _server_row),
+            width="100%",
+            spacing="2",
+            padding_top="0.5em",
+        ),
+        error_callout(KeysState.server_error, id="server-error", margin_top="0.5em"),
+        rx.form(
+            rx.flex(
+                rx.input(
+                    name="base_url",
+                    placeholder="http://localhost:11434/v1",
+                    required=True,
+                    flex="2",
+                    min_width="220px",
+                    id="server-url",
+                    aria_label="Server address",
+                ),
+                rx.input(
+                    name="model",
+                    placeholder="Model, e.g. llama3.1:8b",
+                    required=True,
+                    flex="1",
+                    min_width="160px",
+                    id="server-model",
+                    aria_label="Model name",
+                ),
+                rx.input(
+                    name="key",
+                    type="password",
+                    placeholder="Key (optional)",
+                    flex="1",
+                    min_width="140px",
+                    aria_label="Server key (optional)",
+                ),
+                rx.cond(
+                    SessionState.is_admin,
+                    rx.select(
+                        ["user", "organization"],
+                        name="scope",
+                        default_value="user",
+                        aria_label="For whom",
+                    ),
+                    rx.el.input(type="hidden", name="scope", value="user"),
+                ),
+                rx.button("Save server", type="submit", id="server-save"),
+                spacing="2",
+                wrap="wrap",
+                width="100%",
+            ),
+            on_submit=KeysState.save_server,
+            reset_on_submit=True,
+            padding_top="0.75em",
+        ),
+    )
+
+
 def _playground() -> rx.Component:
     return card(
         rx.heading("Try a model", size="4", color=theme.PLATINUM),
@@ -237,6 +329,7 @@ def keys_page() -> rx.Component:
             "characters are ever shown. Without a key, QuotaHit uses its built-in local engine.",
         ),
         *[_group(group) for group in KEY_GROUPS],
+        _custom_server(),
         _playground(),
         spacing="4",
         width="100%",

@@ -11,9 +11,10 @@ from quotahit.accounts.identity import AccountError, Identity
 from quotahit.accounts.state import identity_of
 from quotahit.ai.state import ModelTestState
 from quotahit.db import in_session, session_scope
-from quotahit.keys import service
+from quotahit.keys import custom, service
 from quotahit.keys.service import KeySource, Scope
 from quotahit.providers.catalogue import KEY_PROVIDERS
+from quotahit.settings import get_settings
 
 SOURCE_LABELS = {
     KeySource.USER: "your key",
@@ -37,6 +38,8 @@ class KeysState(rx.State):
     """One row per provider; secrets never enter this state, only their last four characters."""
 
     rows: list[dict[str, str]] = []
+    servers: list[dict[str, str]] = []
+    server_error: str = ""
     working: str = ""
     error: str = ""
     error_provider: str = ""
@@ -79,6 +82,17 @@ class KeysState(rx.State):
                 row.setdefault(f"{prefix}_cap", "")
             rows.append(row)
         self.rows = rows
+        with session_scope() as db_session:
+            endpoints = custom.list_endpoints(db_session=db_session, identity=identity)
+        self.servers = [
+            {
+                "scope": view.scope,
+                "base_url": view.base_url,
+                "model": view.api_model,
+                "key": f"•••• {view.key_last4}" if view.key_last4 else "no key",
+            }
+            for view in endpoints
+        ]
 
     async def _refresh_models(self) -> None:
         models = await self.get_state(ModelTestState)
@@ -165,3 +179,46 @@ class KeysState(rx.State):
         self._load(identity)
         await self._refresh_models()
         return rx.toast.info("Key deleted.")
+
+    @rx.event
+    async def save_server(self, form_data: dict) -> AsyncIterator[rx.event.EventSpec | None]:
+        """Point QuotaHit at an OpenAI-compatible server (Ollama, vLLM, LM Studio)."""
+        identity = await identity_of(self)
+        if identity is None:
+            yield rx.redirect("/login")
+            return
+        try:
+            with session_scope() as db_session:
+                custom.save_endpoint(
+                    db_session=db_session,
+                    identity=identity,
+                    keyring=wiring.keyring(),
+                    base_url=str(form_data.get("base_url", "")),
+                    api_model=str(form_data.get("model", "")),
+                    raw_key=str(form_data.get("key", "")),
+                    scope=Scope(str(form_data.get("scope", "user"))),
+                    allow_private=get_settings().is_local,
+                )
+        except (AccountError, ValueError) as error:
+            self.server_error = str(error)
+            return
+        self.server_error = ""
+        self._load(identity)
+        await self._refresh_models()
+        yield rx.toast.success("Model server saved. Pick “Your own server” in any model picker.")
+
+    @rx.event
+    async def remove_server(self, scope: str) -> AsyncIterator[rx.event.EventSpec | None]:
+        """Forget a model server."""
+        identity = await identity_of(self)
+        if identity is None:
+            yield rx.redirect("/login")
+            return
+        try:
+            with session_scope() as db_session:
+                custom.delete_endpoint(db_session=db_session, identity=identity, scope=Scope(scope))
+        except (AccountError, ValueError) as error:
+            yield rx.toast.error(str(error))
+            return
+        self._load(identity)
+        await self._refresh_models()

@@ -153,3 +153,28 @@ def test_the_playground_streams_through_the_gateway_and_fails_over(
     page.locator("#playground-ask").click()
     expect(page.locator("#playground-notice")).to_contain_text("Answering with Claude Sonnet 4.5")
     expect(page.locator("#playground-answer")).to_have_text("Hello from the fake model.")
+
+
+def test_a_users_own_model_server_answers_in_the_playground(
+    page: Page, app_url: str, team: tuple[SeededUser, SeededUser], ai_providers: FakeAIProviders
+) -> None:
+    _admin, rep = team
+    log_in(page, app_url, rep.email, rep.password)
+    page.goto(f"{app_url}/settings/keys")
+    page.locator("#server-url").fill("ftp://nope")
+    page.locator("#server-model").fill("llama3.1:8b")
+    page.locator("#server-save").click()
+    expect(page.locator("#server-error")).to_contain_text("server's address")
+    page.locator("#server-url").fill(ai_providers.openai_url)
+    page.locator("#server-model").fill("llama3.1:8b")
+    page.get_by_label("Server key (optional)").fill(OPENAI_KEY)
+    page.locator("#server-save").click()
+    expect(page.locator(".server-row")).to_contain_text("llama3.1:8b")
+    expect(page.locator(".server-row")).to_contain_text("•••• WXYZ")
+    page.locator(".model-picker").click()
+    option = page.get_by_role("option", name="Your own server (OpenAI-compatible) — your key")
+    option.click()
+    page.locator("#playground-prompt").fill("Hello?")
+    page.locator("#playground-ask").click()
+    expect(page.locator("#playground-answer")).to_have_text("Hello from the fake model.")
+    assert ai_providers.last_request("openai").body["model"] == "llama3.1:8b"
