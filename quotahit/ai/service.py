@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from quotahit.accounts.identity import Identity
+from quotahit.brain import answer as brain_answer
 from quotahit.keys import custom
 from quotahit.keys import service as keys
 from quotahit.keys.crypto import Keyring
@@ -229,10 +230,12 @@ async def stream_answer(
     messages: Sequence[ChatMessage],
     max_tokens: int = 1024,
     fallbacks: Sequence[str] | None = None,
+    local_fallback: bool = True,
 ) -> AsyncIterator[AnswerEvent]:
-    """Stream an answer from the chosen model, failing over key by key, then model by model."""
+    """Stream an answer from the chosen model, failing over key by key, then model by model,
+    and finally to the local engine (unless the caller needs a model, e.g. to score a call)."""
     reasons: list[str] = []
-    for model in candidates(model_id, fallbacks):
+    for model in candidates(model_id, fallbacks) if model_id != "local" else ():
         usable, unusable = _usable_keys(gateway, identity, model)
         reasons += unusable
         for key in usable:
@@ -260,9 +263,39 @@ async def stream_answer(
                         continue
                     reasons.append(f"{model.label} with {WHOSE[key.source]} failed ({error})")
                     break
-    raise NoProviderError(
-        "No AI provider could answer: " + "; ".join(reasons or ["no key is configured"]) + "."
+    if not local_fallback:
+        raise NoProviderError(
+            "No AI provider could answer: " + "; ".join(reasons or ["no key is configured"]) + "."
+        )
+    if model_id != "local":
+        yield Notice(
+            "Answering from the built-in local engine: " + "; ".join(reasons or ["no key"]) + "."
+        )
+    async for event in _answer_locally(gateway, identity, module, messages):
+        yield event
+
+
+async def _answer_locally(
+    gateway: Gateway, identity: Identity, module: str, messages: Sequence[ChatMessage]
+) -> AsyncIterator[AnswerEvent]:
+    """The local engine: quote the playbook (metered at zero cost, like every call)."""
+    started = time.perf_counter()
+    question = next((m.content for m in reversed(messages) if m.role == "user"), "")
+    local = await asyncio.to_thread(brain_answer.answer, question)
+    yield TextDelta(local.text)
+    _meter(
+        gateway,
+        CallRecord(
+            organization_id=identity.organization_id,
+            user_id=identity.user_id,
+            module=module,
+            provider="local",
+            model="local",
+            key_source="local",
+            latency_ms=round((time.perf_counter() - started) * 1000),
+        ),
     )
+    yield AnswerDone("local", "local", 0, 0, 0.0, [hit.title for hit in local.sources])
 
 
 @dataclass(frozen=True)

@@ -76,14 +76,6 @@ class ModelTestState(rx.State):
             async with self:
                 self.running = False
             return
-        if model_id == "local":
-            async with self:
-                self.running = False
-                self.error = (
-                    "The local engine does not chat freely: it answers from your documents and "
-                    "the sales playbook in the coach. Pick a model with a key to test it."
-                )
-            return
         buffer = ""
         try:
             async for event in service.stream_answer(
@@ -108,7 +100,10 @@ class ModelTestState(rx.State):
                         self.answer += buffer
                         buffer = ""
                         self.footer = (
-                            f"{event.model_id} · {event.key_source} key · "
+                            "Local (offline) · no key, no cost · quoted: "
+                            + ", ".join(event.citations)
+                            if event.key_source == "local"
+                            else f"{event.model_id} · {event.key_source} key · "
                             f"{event.tokens_in} + {event.tokens_out} tokens · "
                             f"${event.cost_usd:.5f}"
                         )

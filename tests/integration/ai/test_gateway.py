@@ -23,7 +23,10 @@ from tests.integration.conftest import Accounts, Member, Staff
 OPENAI_KEY = "sk-proj-gateway-0123456789abcdef"
 ANTHROPIC_KEY = "sk-ant-api03-gateway-0123456789ab"
 KEYRING = Keyring.parse(Keyring.generate_entry(1))
-QUESTION = [ChatMessage("system", "You are a sales coach."), ChatMessage("user", "Pricing?")]
+QUESTION = [
+    ChatMessage("system", "You are a sales coach."),
+    ChatMessage("user", "The buyer says our price is too high. What do I say?"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -115,9 +118,36 @@ async def test_an_answer_streams_and_is_metered(
     assert OPENAI_KEY not in repr(sent)
 
 
-async def test_no_key_at_all_says_so(accounts: Accounts, admin: Member, gateway: Gateway) -> None:
+async def test_no_key_at_all_falls_back_to_the_local_engine_and_says_so(
+    accounts: Accounts, admin: Member, gateway: Gateway
+) -> None:
+    events = await answer(gateway, admin)
+    [notice] = [event.text for event in events if isinstance(event, Notice)]
+    assert notice.startswith("Answering from the built-in local engine: no openai key")
+    assert "From the built-in sales playbook" in text_of(events)
+    assert "You're too expensive" in text_of(events)  # the question was about pricing
+    done = events[-1]
+    assert (done.model_id, done.key_source, done.cost_usd) == ("local", "local", 0.0)
+    [row] = accounts.rows(UsageRecord)
+    assert (row.provider, row.model, row.cost_usd) == ("local", "local", 0.0)
+
+
+async def test_a_feature_that_needs_a_model_gets_a_clear_error_instead(
+    admin: Member, gateway: Gateway
+) -> None:
+    async def ask() -> None:
+        async for _event in ai.stream_answer(
+            gateway=gateway,
+            identity=admin.identity,
+            module="analysis",
+            model_id="gpt-4.1",
+            messages=QUESTION,
+            local_fallback=False,
+        ):
+            pass
+
     with pytest.raises(NoProviderError, match="no openai key"):
-        await answer(gateway, admin)
+        await ask()
 
 
 async def test_a_rate_limit_is_retried_once_after_backing_off(
