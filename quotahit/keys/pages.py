@@ -262,6 +262,46 @@ def _custom_server() -> rx.Component:
     )
 
 
+def _local_engine() -> rx.Component:
+    return card(
+        rx.heading("Built-in local engine", size="4", color=theme.PLATINUM),
+        rx.text(
+            "What QuotaHit does with no key at all, on this machine, offline:",
+            size="2",
+            color=theme.SILVER,
+        ),
+        rx.vstack(
+            rx.foreach(
+                KeysState.local_engine,
+                lambda capability: rx.hstack(
+                    rx.icon(
+                        rx.cond(capability["available"] == "yes", "circle_check", "circle_x"),
+                        size=16,
+                        color=rx.cond(
+                            capability["available"] == "yes", theme.AUTOMATION_GREEN, theme.MIST
+                        ),
+                    ),
+                    rx.vstack(
+                        rx.text(
+                            capability["label"],
+                            " ",
+                            rx.text.span(capability["engine"], color=theme.MIST),
+                            size="2",
+                            color=theme.PLATINUM,
+                        ),
+                        rx.text(capability["note"], size="1", color=theme.MIST),
+                        spacing="0",
+                    ),
+                    align="start",
+                    class_name="local-capability",
+                ),
+            ),
+            spacing="2",
+            padding_top="0.75em",
+        ),
+    )
+
+
 def _playground() -> rx.Component:
     return card(
         rx.heading("Try a model", size="4", color=theme.PLATINUM),
@@ -330,6 +370,7 @@ def keys_page() -> rx.Component:
         ),
         *[_group(group) for group in KEY_GROUPS],
         _custom_server(),
+        _local_engine(),
         _playground(),
         spacing="4",
         width="100%",

@@ -14,6 +14,7 @@ from quotahit.db import in_session, session_scope
 from quotahit.keys import custom, service
 from quotahit.keys.service import KeySource, Scope
 from quotahit.providers.catalogue import KEY_PROVIDERS
+from quotahit.providers.local.status import describe_capabilities
 from quotahit.settings import get_settings
 
 SOURCE_LABELS = {
@@ -39,6 +40,7 @@ class KeysState(rx.State):
 
     rows: list[dict[str, str]] = []
     servers: list[dict[str, str]] = []
+    local_engine: list[dict[str, str]] = []
     server_error: str = ""
     working: str = ""
     error: str = ""
@@ -51,6 +53,15 @@ class KeysState(rx.State):
         if identity is None:
             return
         self._load(identity)
+        self.local_engine = [
+            {
+                "label": capability.label,
+                "available": "yes" if capability.available else "no",
+                "engine": capability.engine or "",
+                "note": capability.note,
+            }
+            for capability in describe_capabilities().capabilities
+        ]
 
     def _load(self, identity: Identity) -> None:
         with session_scope() as db_session:

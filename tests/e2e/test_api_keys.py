@@ -179,3 +179,14 @@ def test_a_users_own_model_server_answers_in_the_playground(
     page.locator("#playground-ask").click()
     expect(page.locator("#playground-answer")).to_have_text("Hello from the fake model.")
     assert ai_providers.last_request("openai").body["model"] == "llama3.1:8b"
+
+
+def test_the_page_says_what_the_local_engine_can_do(
+    page: Page, app_url: str, team: tuple[SeededUser, SeededUser]
+) -> None:
+    _admin, rep = team
+    log_in(page, app_url, rep.email, rep.password)
+    page.goto(f"{app_url}/settings/keys")
+    capabilities = page.locator(".local-capability")
+    expect(capabilities.filter(has_text="Speech to text")).to_contain_text("English only")
+    expect(capabilities.filter(has_text="Open conversation")).to_be_visible()
