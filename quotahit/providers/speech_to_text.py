@@ -3,8 +3,8 @@
 OpenAI and Deepgram are called through their official SDKs at a configurable base URL. Every
 failure becomes a `SpeechProviderError` whose `kind` and `retryable` mean what they mean for
 `quotahit.providers.text.TextProviderError`: `retryable` says whether waiting, another key or
-another provider may help. The text-to-speech and Realtime token adapters share this error type
-and its translation.
+another provider may help. The text-to-speech and Realtime token adapters raise the same error,
+and every adapter shares the base in `quotahit.providers.errors`.
 """
 
 from __future__ import annotations
@@ -12,9 +12,7 @@ from __future__ import annotations
 import io
 import logging
 import wave
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
 import httpx
 import httpx2
@@ -24,17 +22,16 @@ from deepgram.core.api_error import ApiError as DeepgramApiError
 from deepgram.environment import DeepgramClientEnvironment
 from deepgram.types.listen_v1response import ListenV1Response
 
+from quotahit.providers.errors import (
+    FAILURES_BY_KIND,
+    PROVIDER_LABELS,
+    ProviderError,
+    translate_error,
+)
+
 logger = logging.getLogger(__name__)
 
 OPENAI_MAX_UPLOAD_BYTES = 25 * 1024 * 1024  # the transcriptions endpoint refuses larger files
-
-_LABELS = {
-    "openai": "OpenAI",
-    "deepgram": "Deepgram",
-    "elevenlabs": "ElevenLabs",
-    "tavily": "Tavily",
-    "perplexity": "Perplexity",
-}
 
 
 @dataclass(frozen=True)
@@ -58,114 +55,15 @@ class Transcript:
     model: str
 
 
-class SpeechProviderError(Exception):
-    """A provider call failed; `retryable` says whether waiting or failing over may help."""
-
-    def __init__(self, kind: str, message: str, *, retryable: bool, retry_after: float = 0.0):
-        super().__init__(message)
-        self.kind = kind
-        self.retryable = retryable
-        self.retry_after = retry_after
+class SpeechProviderError(ProviderError):
+    """A speech-to-text, text-to-speech or Realtime token call failed."""
 
 
-ProviderError = TypeVar("ProviderError", bound=Exception)
-
-# kind, retryable, and the message (with the provider's name) for each way a call fails.
-_FAILURES_BY_KIND: dict[str, tuple[bool, str]] = {
-    "auth": (True, "{label} refused the key"),
-    "rate_limited": (True, "{label} is rate-limiting"),
-    "no_model": (True, "{label} has no such model or voice for this key"),
-    "bad_request": (False, "{label} rejected the request"),
-    "timeout": (True, "{label} did not answer in time"),
-    "unreachable": (True, "{label} connection failed"),
-    "stream_cut": (True, "{label} stopped in the middle of the answer"),
-    "malformed": (True, "{label} sent a broken answer"),
-    "server": (True, "{label} had an error"),
-}
-
-
-def _kind_for_status(status: int) -> str:
-    if status in (401, 403):
-        return "auth"
-    if status == 429:
-        return "rate_limited"
-    if status == 404:
-        return "no_model"
-    if status == 408:
-        return "timeout"
-    if status >= 500 or status == 409:
-        return "server"
-    return "bad_request"
-
-
-def _status_of(error: Exception) -> tuple[int | None, Mapping[str, str], Any]:
-    """The HTTP status, response headers and error body, when the provider answered."""
-    if isinstance(error, openai.APIStatusError):
-        return error.status_code, error.response.headers, error.body
-    if isinstance(error, httpx.HTTPStatusError):
-        try:
-            body: Any = error.response.json()
-        except ValueError:
-            body = error.response.text
-        return error.response.status_code, error.response.headers, body
-    status = getattr(error, "status_code", None)  # the Fern-made SDKs: Deepgram, ElevenLabs
-    if isinstance(status, int):
-        return status, getattr(error, "headers", None) or {}, getattr(error, "body", None)
-    return None, {}, None
-
-
-def _retry_after(headers: Mapping[str, str]) -> float:
-    try:
-        if "retry-after-ms" in headers:
-            return float(headers["retry-after-ms"]) / 1000
-        return float(headers.get("retry-after", 0))
-    except (TypeError, ValueError):
-        return 0.0
-
-
-def _detail(body: Any) -> str:
-    """The provider's own words about a rejected request, from any of the error shapes."""
-    if isinstance(body, str):
-        return body
-    if isinstance(body, list):
-        return "; ".join(_detail(item) for item in body)
-    if isinstance(body, dict):
-        for name in ("message", "err_msg", "msg", "error", "detail"):
-            if body.get(name):
-                return _detail(body[name])
-    return ""
-
-
-def translate_error(
-    provider: str,
-    error: Exception,
-    error_type: type[ProviderError] = SpeechProviderError,  # type: ignore[assignment]
-) -> ProviderError:
-    """Map an SDK or transport error of any provider adapter to one domain error."""
-    status, headers, body = _status_of(error)
-    retry_after = 0.0
-    if status is not None and status >= 400:
-        kind = _kind_for_status(status)
-        retry_after = _retry_after(headers) if kind == "rate_limited" else 0.0
-    elif isinstance(error, (openai.APITimeoutError, httpx.TimeoutException, httpx2.TimeoutException)):
-        kind = "timeout"
-    elif isinstance(error, (openai.APIConnectionError, httpx.TransportError, httpx2.TransportError)):
-        kind = "unreachable"
-    else:  # a 2xx body the SDK could not parse, or an answer that is not what was asked for
-        kind = "malformed"
-    retryable, template = _FAILURES_BY_KIND[kind]
-    message = template.format(label=_LABELS.get(provider, provider))
-    if kind == "bad_request" and (detail := _detail(body)):
-        message = f"{message}: {detail[:200]}"  # never a key: 400s describe the request
-    logger.info("%s call failed: %s (%s, status %s)", provider, kind, type(error).__name__, status)
-    return error_type(kind, message, retryable=retryable, retry_after=retry_after)  # type: ignore[call-arg]
-
-
-def failure(provider: str, kind: str) -> SpeechProviderError:
-    """A `SpeechProviderError` of `kind` noticed by the adapter itself."""
-    retryable, template = _FAILURES_BY_KIND[kind]
+def speech_error(provider: str, kind: str) -> SpeechProviderError:
+    """A `SpeechProviderError` of `kind` that the adapter noticed itself."""
+    retryable, template = FAILURES_BY_KIND[kind]
     return SpeechProviderError(
-        kind, template.format(label=_LABELS.get(provider, provider)), retryable=retryable
+        kind, template.format(label=PROVIDER_LABELS.get(provider, provider)), retryable=retryable
     )
 
 
@@ -213,7 +111,7 @@ def transcribe(
             secret, base_url, model, audio, content_type, diarize, request_timeout
         )
     except SDK_FAILURES as error:
-        raise translate_error(provider, error) from error
+        raise translate_error(provider, error, SpeechProviderError) from error
 
 
 def _openai_transcribe(
@@ -237,6 +135,7 @@ def _openai_transcribe(
             segments = [
                 Segment(part.start, part.end, part.text.strip()) for part in verbose.segments or []
             ]
+            segments = segments or _one_segment(verbose.text, verbose.duration)
             return Transcript(verbose.text, segments, verbose.duration, "openai", model)
         if model.endswith("-diarize"):
             # Diarization of audio over 30 s needs a chunking strategy; "auto" is right for any.
@@ -253,9 +152,12 @@ def _openai_transcribe(
     usage = plain.usage
     duration = usage.seconds if usage is not None and usage.type == "duration" else None
     duration = duration if duration is not None else _wav_seconds(upload[1])
-    text = plain.text.strip()
-    segments = [Segment(0.0, duration or 0.0, text)] if text else []
-    return Transcript(plain.text, segments, duration, "openai", model)
+    return Transcript(plain.text, _one_segment(plain.text, duration), duration, "openai", model)
+
+
+def _one_segment(text: str, duration: float | None) -> list[Segment]:
+    """The whole recording as one segment, for answers that carry no timing."""
+    return [Segment(0.0, duration or 0.0, text.strip())] if text.strip() else []
 
 
 def _wav_seconds(audio: bytes) -> float | None:
@@ -313,6 +215,4 @@ def _deepgram_transcribe(
         for utterance in response.results.utterances or []
     ]
     duration = response.metadata.duration
-    if not segments and text.strip():
-        segments = [Segment(0.0, duration, text.strip())]
-    return Transcript(text, segments, duration, "deepgram", model)
+    return Transcript(text, segments or _one_segment(text, duration), duration, "deepgram", model)

@@ -15,6 +15,8 @@ import anthropic
 import httpx2
 import openai
 
+from quotahit.providers.errors import ProviderError
+
 
 @dataclass(frozen=True)
 class ChatMessage:
@@ -43,14 +45,8 @@ class TextDone:
 TextEvent = TextDelta | TextDone
 
 
-class TextProviderError(Exception):
-    """A provider call failed; `retryable` says whether waiting or failing over may help."""
-
-    def __init__(self, kind: str, message: str, *, retryable: bool, retry_after: float = 0.0):
-        super().__init__(message)
-        self.kind = kind
-        self.retryable = retryable
-        self.retry_after = retry_after
+class TextProviderError(ProviderError):
+    """A text-generation call failed."""
 
 
 def _retry_after(error: Exception) -> float:
