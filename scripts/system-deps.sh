@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests need (Chromium for the browser tests) when missing.
+# Installs the Debian packages the tests need (Chromium for the browser tests, espeak-ng for the
+# local engine's fallback voice and its test speech) when missing.
 set -euo pipefail
-PACKAGES=(chromium)
+PACKAGES=(chromium espeak-ng)
 missing=()
 for package in "${PACKAGES[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -199,9 +199,9 @@ def _open_container(source: AudioSource) -> Iterator[av.container.InputContainer
 
 
 def _cut_off(declared_s: float | None, decoded_s: float) -> str:
-    promised = f"should last {declared_s:.1f} s but " if declared_s else ""
+    promised = f"it should last {declared_s:.1f} s but " if declared_s else ""
     return (
-        f"This recording looks cut off: it {promised}only {decoded_s:.1f} s could be read. "
+        f"This recording looks cut off: {promised}only {decoded_s:.1f} s could be read. "
         "Upload the complete file."
     )
 

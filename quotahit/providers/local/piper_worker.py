@@ -61,7 +61,11 @@ def main() -> int:
         for line in sys.stdin:
             if not line.strip():
                 continue
-            message = json.loads(line)
+            try:
+                message = json.loads(line)
+            except json.JSONDecodeError:
+                print(f"ignoring a line that is not JSON: {line[:80]!r}", file=sys.stderr)
+                continue
             if "cancel" in message:
                 cancelled.add(message["cancel"])
             else:

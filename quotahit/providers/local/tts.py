@@ -69,6 +69,7 @@ class PiperWorker:
         self._ids = itertools.count(1)
         self._waiting: dict[int, queue.Queue[dict[str, Any]]] = {}
         self._waiting_lock = threading.Lock()
+        self._output_closed = False
         self._write_lock = threading.Lock()
         self._stderr_tail: collections.deque[str] = collections.deque(maxlen=20)
         self.sample_rate = 0
@@ -132,6 +133,8 @@ class PiperWorker:
         request_id = next(self._ids)
         replies: queue.Queue[dict[str, Any]] = queue.Queue()
         with self._waiting_lock:
+            if self._output_closed:
+                raise SpeechSynthesisError("The Piper voice is not running.")
             self._waiting[request_id] = replies
         finished = False
         try:
@@ -199,6 +202,7 @@ class PiperWorker:
                 replies.put(message)
         ready.put({"ready": False})
         with self._waiting_lock:
+            self._output_closed = True
             waiting = list(self._waiting.values())
         for replies in waiting:
             replies.put({"error": "the worker process exited"})
