@@ -67,6 +67,7 @@ def provider_base_urls() -> dict[str, str]:
         "perplexity": settings.perplexity_base_url,
         "tavily": settings.tavily_base_url,
         "elevenlabs": settings.elevenlabs_base_url,
+        "deepgram": settings.deepgram_base_url,
     }
 
 
@@ -106,6 +107,7 @@ def platform_keys() -> dict[str, str]:
         "perplexity": settings.perplexity_api_key,
         "tavily": settings.tavily_api_key,
         "elevenlabs": settings.elevenlabs_api_key,
+        "deepgram": settings.deepgram_api_key,
     }
 
 

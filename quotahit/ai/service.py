@@ -140,7 +140,8 @@ def _usable_keys(
     return usable, reasons
 
 
-def _meter(gateway: Gateway, call: CallRecord) -> None:
+def meter_call(gateway: Gateway, call: CallRecord) -> None:
+    """Record one provider call in the usage table."""
     with gateway.sessions() as db_session:
         usage.record(db_session=db_session, call=call)
 
@@ -188,7 +189,7 @@ async def _attempt(
         ):
             if isinstance(event, TextDone):
                 cost = model.cost(event.tokens_in, event.tokens_out)
-                _meter(
+                meter_call(
                     gateway,
                     CallRecord(
                         **call,
@@ -209,7 +210,7 @@ async def _attempt(
                 return
             yield event
     except TextProviderError as error:
-        _meter(
+        meter_call(
             gateway,
             CallRecord(
                 **call,
@@ -283,7 +284,7 @@ async def _answer_locally(
     question = next((m.content for m in reversed(messages) if m.role == "user"), "")
     local = await asyncio.to_thread(brain_answer.answer, question)
     yield TextDelta(local.text)
-    _meter(
+    meter_call(
         gateway,
         CallRecord(
             organization_id=identity.organization_id,

@@ -51,10 +51,12 @@ class Model:
     input_per_million: float = 0.0
     output_per_million: float = 0.0
     note: str = ""
+    per_audio_minute: float = 0.0
 
-    def cost(self, tokens_in: int, tokens_out: int) -> float:
+    def cost(self, tokens_in: int, tokens_out: int, audio_seconds: float = 0.0) -> float:
         """List-price cost of one call."""
-        return (tokens_in * self.input_per_million + tokens_out * self.output_per_million) / 1e6
+        tokens = tokens_in * self.input_per_million + tokens_out * self.output_per_million
+        return tokens / 1e6 + audio_seconds / 60 * self.per_audio_minute
 
 
 TEXT = "text"
@@ -207,7 +209,54 @@ MODELS: tuple[Model, ...] = (
     ),
 )
 
-MODELS_BY_ID = {model.id: model for model in MODELS}
+SPEECH_TO_TEXT_MODELS: tuple[Model, ...] = (
+    Model(
+        "whisper-1",
+        "Whisper",
+        "openai",
+        "whisper-1",
+        frozenset({STT}),
+        note="Timed segments",
+        per_audio_minute=0.006,
+    ),
+    Model(
+        "gpt-4o-transcribe",
+        "GPT-4o Transcribe",
+        "openai",
+        "gpt-4o-transcribe",
+        frozenset({STT}),
+        note="Most accurate, no timestamps",
+        per_audio_minute=0.006,
+    ),
+    Model(
+        "gpt-4o-transcribe-diarize",
+        "GPT-4o Transcribe (speakers)",
+        "openai",
+        "gpt-4o-transcribe-diarize",
+        frozenset({STT}),
+        note="Who said what",
+        per_audio_minute=0.006,
+    ),
+    Model(
+        "deepgram-nova-3",
+        "Deepgram Nova-3",
+        "deepgram",
+        "nova-3",
+        frozenset({STT}),
+        note="Speakers and utterances; platform key",
+        per_audio_minute=0.0043,
+    ),
+    Model(
+        "local-whisper",
+        "Local Whisper (offline)",
+        "local",
+        "tiny.en",
+        frozenset({STT}),
+        note="Built in, English, no key",
+    ),
+)
+
+MODELS_BY_ID = {model.id: model for model in (*MODELS, *SPEECH_TO_TEXT_MODELS)}
 DEFAULT_TEXT_MODEL = "gpt-4.1"
 # Where an answer goes when its model cannot serve: one balanced model per provider.
 FALLBACK_TEXT_MODELS = ("gpt-4.1", "claude-sonnet-4-5", "gemini-2.5-pro", "sonar")
