@@ -38,5 +38,5 @@ def answer(
     parts = [INTRO if all(hit.source == "playbook" for hit in hits) else "From what I found:"]
     for hit in hits:
         where = "playbook" if hit.source == "playbook" else f"your document “{hit.source}”"
-        parts.append(f"**{hit.title}** ({where}): {hit.text}")
+        parts.append(f"{hit.title} ({where}): {hit.text}")
     return LocalAnswer("\n\n".join(parts), hits)

@@ -347,7 +347,9 @@ def _playground() -> rx.Component:
         rx.cond(
             ModelTestState.answer != "",
             rx.box(
-                rx.markdown(ModelTestState.answer), padding_top="0.75em", id="playground-answer"
+                rx.text(ModelTestState.answer, white_space="pre-wrap", size="2"),
+                padding_top="0.75em",
+                id="playground-answer",
             ),
         ),
         error_callout(ModelTestState.error, id="playground-error", margin_top="0.75em"),

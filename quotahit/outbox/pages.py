@@ -20,7 +20,13 @@ def _message(message: rx.Var) -> rx.Component:
             wrap="wrap",
         ),
         rx.text("To: ", message["to"], size="1", color=theme.MIST),
-        rx.markdown(message["body"], class_name="outbox-body"),
+        rx.text(message["body"], white_space="pre-wrap", size="2", class_name="outbox-body"),
+        rx.cond(
+            message["link"] != "",
+            rx.link(
+                rx.button("Open the link", size="2"), href=message["link"], class_name="outbox-link"
+            ),
+        ),
         class_name="outbox-message",
     )
 

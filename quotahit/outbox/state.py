@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import reflex as rx
 
@@ -11,6 +12,13 @@ from quotahit.outbox import service
 from quotahit.settings import get_settings
 
 PAGE_SIZE = 20
+LINK = re.compile(r"https?://\S+")
+
+
+def _first_link(body: str) -> str:
+    """The e-mail's call to action (confirm, reset, join), as a button."""
+    match = LINK.search(body)
+    return match.group(0) if match else ""
 
 
 class OutboxState(rx.State):
@@ -48,6 +56,7 @@ class OutboxState(rx.State):
                 "subject": row.subject,
                 "body": row.text_body,
                 "when": as_utc(row.created_at).strftime("%Y-%m-%d %H:%M:%S UTC"),
+                "link": _first_link(row.text_body),
             }
             for row in rows
         ]
