@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from quotahit.dashboard.service import ACTIVITY_ICONS, STAT_ICONS
 from quotahit.dashboard.state import DashboardState
 from quotahit.ui import theme
-from quotahit.ui.components import card, empty_state
+from quotahit.ui.components import card, empty_state, named_icon
 from quotahit.ui.shell import app_page
 
 
@@ -15,7 +16,7 @@ def _stat(stat: rx.Var) -> rx.Component:
         rx.hstack(
             rx.text(stat["label"], size="2", color=theme.SILVER),
             rx.spacer(),
-            rx.icon(stat["icon"], size=18, color=theme.NEON_BLUE),
+            named_icon(stat["icon"], STAT_ICONS, size=18, color=theme.NEON_BLUE),
         ),
         rx.text(stat["value"], size="7", weight="bold", color=theme.PLATINUM),
         rx.text(stat["hint"], size="1", color=theme.MIST),
@@ -25,7 +26,7 @@ def _stat(stat: rx.Var) -> rx.Component:
 
 def _activity(item: rx.Var) -> rx.Component:
     return rx.hstack(
-        rx.icon(item["icon"], size=16, color=theme.NEON_BLUE),
+        named_icon(item["icon"], ACTIVITY_ICONS, size=16, color=theme.NEON_BLUE),
         rx.text(item["text"], size="2", color=theme.SILVER),
         rx.spacer(),
         rx.text(item["when"], size="1", color=theme.MIST, white_space="nowrap"),

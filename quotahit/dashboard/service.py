@@ -63,6 +63,10 @@ _ICONS = {
 }
 
 
+STAT_ICONS = ("users", "activity", "log_in", "user_plus")
+ACTIVITY_ICONS = ("activity", *sorted(set(_ICONS.values()) - {"activity"}))
+
+
 def describe(action: str, actor: str, details_json: str) -> str:
     """A sentence for an audit entry, as a person would say it."""
     try:

@@ -274,12 +274,10 @@ def _local_engine() -> rx.Component:
             rx.foreach(
                 KeysState.local_engine,
                 lambda capability: rx.hstack(
-                    rx.icon(
-                        rx.cond(capability["available"] == "yes", "circle_check", "circle_x"),
-                        size=16,
-                        color=rx.cond(
-                            capability["available"] == "yes", theme.AUTOMATION_GREEN, theme.MIST
-                        ),
+                    rx.cond(
+                        capability["available"] == "yes",
+                        rx.icon("circle_check", size=16, color=theme.AUTOMATION_GREEN),
+                        rx.icon("circle_x", size=16, color=theme.MIST),
                     ),
                     rx.vstack(
                         rx.text(

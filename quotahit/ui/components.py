@@ -155,3 +155,16 @@ def brand_mark(*, show_name: rx.Var[bool] | bool = True, large: bool = False) ->
         align="center",
         spacing="2",
     )
+
+
+def named_icon(name: rx.Var[str], names: tuple[str, ...], **props: Any) -> rx.Component:
+    """An icon chosen at run time from a fixed set.
+
+    `rx.icon` with a Var name makes Reflex bundle every Lucide icon (~700 KB of JavaScript);
+    matching against a known set keeps the page to the icons it can show.
+    """
+    return rx.match(
+        name,
+        *[(icon, rx.icon(icon, **props)) for icon in names],
+        rx.icon(names[0], **props),
+    )

@@ -109,7 +109,11 @@ def sidebar() -> rx.Component:
             *[_nav_link(item, collapsed) for item in NAV_ITEMS],
             rx.spacer(),
             rx.button(
-                rx.icon(rx.cond(collapsed, "chevrons_right", "chevrons_left"), size=16),
+                rx.cond(
+                    collapsed,
+                    rx.icon("chevrons_right", size=16),
+                    rx.icon("chevrons_left", size=16),
+                ),
                 on_click=ShellState.toggle_sidebar,
                 variant="ghost",
                 size="1",
