@@ -111,7 +111,9 @@ def transcribe(
             secret, base_url, model, audio, content_type, diarize, request_timeout
         )
     except SDK_FAILURES as error:
-        raise translate_error(provider, error, SpeechProviderError) from error
+        # `from None`: Deepgram's ApiError keeps the request headers, key included, and prints
+        # them; chaining it would put the key in any logged traceback.
+        raise translate_error(provider, error, SpeechProviderError) from None
 
 
 def _openai_transcribe(

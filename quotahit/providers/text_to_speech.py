@@ -67,7 +67,7 @@ def _synthesize(
         failure = translate_error(provider, error, SpeechProviderError)
         if produced and failure.kind == "unreachable":
             failure = speech_error(provider, "stream_cut")
-        raise failure from error
+        raise failure from None  # SDK errors may carry request headers (the key): never chain them
 
 
 def _openai_speech(

@@ -494,3 +494,30 @@ def test_no_key_or_client_secret_reaches_a_log_or_a_recorded_request(
     for secret in [*KEYS.values(), *wrong.values(), minted[0].value]:
         assert secret not in caplog.text
         assert secret not in recorded
+
+
+def test_a_refused_key_never_reaches_a_traceback() -> None:
+    import traceback
+
+    from quotahit.providers.speech_to_text import SpeechProviderError, transcribe
+    from tests.fakes.audio_providers import FakeAudioProviders
+
+    wrong = "dg-wrong-key-0123456789-SECRET"
+    with FakeAudioProviders() as fake:
+        try:
+            transcribe(
+                provider="deepgram",
+                model="nova-3",
+                secret=wrong,
+                base_url=fake.base_url("deepgram"),
+                audio=b"RIFF0000WAVE",
+                filename="call.wav",
+                content_type="audio/wav",
+            )
+        except SpeechProviderError as error:
+            printed = "".join(traceback.format_exception(error))
+            kind = error.kind
+        else:
+            raise AssertionError("a wrong key should be refused")
+    assert wrong not in printed
+    assert kind == "auth"
