@@ -11,8 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 from quotahit.accounts.identity import Identity
-from quotahit.ai.service import WHOSE, Gateway, NoProviderError, meter_call
-from quotahit.keys import service as keys
+from quotahit.ai.service import WHOSE, Gateway, NoProviderError, keys_within_caps, meter_call
 from quotahit.keys.service import ResolvedKey
 from quotahit.providers.errors import ProviderError
 from quotahit.providers.local import tts as local_tts
@@ -47,17 +46,6 @@ class SpeechOutcome:
     notices: list[str] = field(default_factory=list)
 
 
-def _keys(gateway: Gateway, identity: Identity, provider: str) -> list[ResolvedKey]:
-    with gateway.sessions() as db_session:
-        return keys.resolve_all(
-            db_session=db_session,
-            identity=identity,
-            keyring=gateway.keyring,
-            provider=provider,
-            platform_keys=gateway.platform_keys,
-        )
-
-
 def _record(identity: Identity, module: str, provider: str, key: ResolvedKey | None) -> dict:
     return {
         "organization_id": identity.organization_id,
@@ -81,9 +69,8 @@ async def search_web(
     """Search with Perplexity (preferred) or Tavily, key by key; say so when none can."""
     reasons: list[str] = []
     for provider in providers:
-        found = _keys(gateway, identity, provider)
-        if not found:
-            reasons.append(f"no {provider} key")
+        found, unusable = keys_within_caps(gateway, identity, provider)
+        reasons += unusable
         for key in found:
             started = time.perf_counter()
             call = _record(identity, module, provider, key)
@@ -132,9 +119,9 @@ async def speak(
 ) -> SpeechOutcome:
     """Speak the text with the provider's keys in order, else the local voice, saying so."""
     reasons: list[str] = []
-    found = [] if provider == "local" else _keys(gateway, identity, provider)
-    if provider != "local" and not found:
-        reasons.append(f"no {provider} key")
+    found: list[ResolvedKey] = []
+    if provider != "local":
+        found, reasons = keys_within_caps(gateway, identity, provider)
     for key in found:
         started = time.perf_counter()
         call = _record(identity, module, provider, key)

@@ -95,8 +95,6 @@ def _usable_keys(
     gateway: Gateway, identity: Identity, model: Model
 ) -> tuple[list[ResolvedKey], list[str]]:
     """The keys that may serve the model now (caps respected), and why others may not."""
-    usable: list[ResolvedKey] = []
-    reasons: list[str] = []
     if model.provider == "custom":
         with gateway.sessions() as db_session:
             servers = custom.resolve_endpoints(
@@ -113,12 +111,21 @@ def _usable_keys(
             for server in servers
         ]
         return usable, ([] if usable else ["no model server is set up"])
+    return keys_within_caps(gateway, identity, model.provider)
+
+
+def keys_within_caps(
+    gateway: Gateway, identity: Identity, provider: str
+) -> tuple[list[ResolvedKey], list[str]]:
+    """The provider's keys in resolution order, minus those whose monthly cap is spent."""
+    usable: list[ResolvedKey] = []
+    reasons: list[str] = []
     with gateway.sessions() as db_session:
         resolved = keys.resolve_all(
             db_session=db_session,
             identity=identity,
             keyring=gateway.keyring,
-            provider=model.provider,
+            provider=provider,
             platform_keys=gateway.platform_keys,
         )
         for key in resolved:
@@ -130,13 +137,13 @@ def _usable_keys(
                 )
                 if spent >= key.monthly_cap_usd:
                     reasons.append(
-                        f"{WHOSE[key.source]} for {model.provider} reached its monthly cap "
+                        f"{WHOSE[key.source]} for {provider} reached its monthly cap "
                         f"(${key.monthly_cap_usd:,.2f})"
                     )
                     continue
             usable.append(key)
     if not resolved:
-        reasons.append(f"no {model.provider} key")
+        reasons.append(f"no {provider} key")
     return usable, reasons
 
 

@@ -11,8 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 from quotahit.accounts.identity import Identity
-from quotahit.ai.service import WHOSE, Gateway, meter_call
-from quotahit.keys import service as keys
+from quotahit.ai.service import WHOSE, Gateway, keys_within_caps, meter_call
 from quotahit.keys.service import KeySource, ResolvedKey
 from quotahit.providers.catalogue import MODELS_BY_ID, STT, Model
 from quotahit.providers.local import audio as local_audio
@@ -35,18 +34,15 @@ class SpeechResult:
     notices: list[str] = field(default_factory=list)
 
 
-def _keys_for(gateway: Gateway, identity: Identity, model: Model) -> list[ResolvedKey]:
+def _keys_for(
+    gateway: Gateway, identity: Identity, model: Model
+) -> tuple[list[ResolvedKey], list[str]]:
     if model.provider in INFRASTRUCTURE_PROVIDERS:
         secret = gateway.platform_keys.get(model.provider, "")
-        return [ResolvedKey(KeySource.PLATFORM, model.provider, secret)] if secret else []
-    with gateway.sessions() as db_session:
-        return keys.resolve_all(
-            db_session=db_session,
-            identity=identity,
-            keyring=gateway.keyring,
-            provider=model.provider,
-            platform_keys=gateway.platform_keys,
-        )
+        if secret:
+            return [ResolvedKey(KeySource.PLATFORM, model.provider, secret)], []
+        return [], [f"no {model.provider} key on the platform"]
+    return keys_within_caps(gateway, identity, model.provider)
 
 
 def _local(decoded: local_audio.DecodedAudio) -> Transcript:
@@ -86,9 +82,7 @@ async def transcribe_recording(
         raise ValueError(f"{model_id} does not transcribe audio")
     reasons: list[str] = []
     if model.provider != "local":
-        candidates = _keys_for(gateway, identity, model)
-        if not candidates:
-            reasons.append(f"no {model.provider} key")
+        candidates, reasons = _keys_for(gateway, identity, model)
         for key in candidates:
             started = time.perf_counter()
             call = {

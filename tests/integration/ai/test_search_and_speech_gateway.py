@@ -15,6 +15,7 @@ from quotahit.keys import service as vault
 from quotahit.keys.crypto import Keyring
 from quotahit.keys.service import Scope
 from quotahit.providers.key_check import KeyStatus, Verdict
+from quotahit.usage import service as usage_service
 from quotahit.usage.models import UsageRecord
 from tests.fakes.ai_providers import FakeAIProviders
 from tests.fakes.audio_providers import FakeAudioProviders
@@ -142,3 +143,36 @@ def test_no_voice_key_falls_back_to_the_local_voice(
     [row] = accounts.rows(UsageRecord)
     assert (row.provider, row.cost_usd) == ("local", 0.0)
     assert row.audio_seconds > 0.5
+
+
+def test_a_search_key_over_its_cap_is_skipped(
+    accounts: Accounts, admin: Member, gateway: Gateway
+) -> None:
+    store(accounts, admin, "perplexity", PPLX, monthly_cap_usd=0.01)
+    store(accounts, admin, "tavily", TAVILY)
+    first = asyncio.run(
+        search_web(
+            gateway=gateway, identity=admin.identity, module="coach", query="closing techniques"
+        )
+    )
+    assert first.provider == "perplexity"
+    accounts.call(
+        usage_service.record,
+        call=usage_service.CallRecord(
+            organization_id=admin.organization_id,
+            user_id=admin.user_id,
+            module="coach",
+            provider="perplexity",
+            model="search",
+            key_source="user",
+            key_id=accounts.rows(UsageRecord)[0].key_id,
+            cost_usd=0.02,
+        ),
+    )
+    second = asyncio.run(
+        search_web(
+            gateway=gateway, identity=admin.identity, module="coach", query="closing techniques"
+        )
+    )
+    assert second.provider == "tavily"
+    assert "your key for perplexity reached its monthly cap ($0.01)" in second.notices[0]
