@@ -44,15 +44,15 @@ import contextlib
 import json
 import math
 import socket
-import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Literal, get_args
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+from tests.fakes.loopback import LoopbackFake
 
 Provider = Literal["openai", "anthropic", "openrouter", "perplexity", "tavily", "elevenlabs"]
 Mode = Literal[
@@ -217,26 +217,10 @@ class _Aborted(Exception):
     """The connection was cut on purpose."""
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    request_queue_size = 128  # read by listen(): benchmarks open many connections at once
-
-    def __init__(self, handler: type[BaseHTTPRequestHandler], errors: list[BaseException]) -> None:
-        super().__init__(("127.0.0.1", 0), handler)
-        self.errors = errors
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        error = sys.exc_info()[1]
-        if isinstance(error, OSError):
-            return  # a client hung up (idle keep-alive reset, a time-out), or stop() closed it
-        if error is not None:
-            self.errors.append(error)
-        super().handle_error(request, client_address)  # a bug in the fake: print it
-
-
-class FakeAIProviders:
+class FakeAIProviders(LoopbackFake):
     """Start with `with FakeAIProviders() as ai:`; `ai.base_url("openai")` is OpenAI's base URL."""
+
+    server_name = "FakeAIProviders"
 
     def __init__(
         self,
@@ -268,12 +252,7 @@ class FakeAIProviders:
             for name in PROVIDERS
         }
         self.requests: list[ReceivedRequest] = []
-        self.errors: list[BaseException] = []  # exceptions the fake itself raised (its bugs)
-        self._lock = threading.Lock()
-        self._release = threading.Event()
-        self._connections: set[socket.socket] = set()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__()
 
     # Configuration.
 
@@ -318,12 +297,6 @@ class FakeAIProviders:
 
     # Addresses.
 
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "the fake is not running"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
     def base_url(self, provider: Provider) -> str:
         return self.url + PREFIXES[provider]
 
@@ -367,75 +340,6 @@ class FakeAIProviders:
                 if provider is None or request.provider == provider:
                     return request
         raise AssertionError(f"no request reached the fake {provider or ''}".rstrip())
-
-    # Life cycle.
-
-    def start(self) -> FakeAIProviders:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive and chunked SSE, like the real APIs
-            server_version = "FakeAIProviders/1.0"
-            sys_version = ""
-
-            def setup(self) -> None:
-                super().setup()
-                # Small SSE writes must leave at once (Nagle + delayed ACK would add ~40 ms).
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                with fake._lock:
-                    fake._connections.add(self.connection)
-
-            def finish(self) -> None:
-                with fake._lock:
-                    fake._connections.discard(self.connection)
-                with contextlib.suppress(OSError):
-                    super().finish()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-            def do_GET(self) -> None:
-                fake._handle(self)
-
-            def do_POST(self) -> None:
-                fake._handle(self)
-
-            def do_DELETE(self) -> None:
-                fake._handle(self)
-
-        self._release.clear()
-        self._server = _Server(Handler, self.errors)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.02},
-            name="FakeAIProviders",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Release held requests, stop accepting, and close the open connections."""
-        self._release.set()
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        with self._lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> FakeAIProviders:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
 
     # The exchange.
 

@@ -37,14 +37,11 @@ secrets are kept in `audio.client_secrets`.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import math
 import secrets
-import socket
 import sys
-import threading
 import time
 import uuid
 import wave
@@ -63,9 +60,9 @@ from tests.fakes.ai_providers import (
     _Aborted,
     _error,
     _read_body,
-    _Server,
     redact,
 )
+from tests.fakes.loopback import LoopbackFake
 
 AudioProvider = Literal["openai", "deepgram", "elevenlabs"]
 AudioMode = Literal[
@@ -238,8 +235,10 @@ class _Reply:
     outcome: str | None = None
 
 
-class FakeAudioProviders:
+class FakeAudioProviders(LoopbackFake):
     """Start with `with FakeAudioProviders() as audio:`; `audio.deepgram_url` is Deepgram's base."""
+
+    server_name = "FakeAudioProviders"
 
     def __init__(
         self,
@@ -253,12 +252,7 @@ class FakeAudioProviders:
         self.providers: dict[AudioProvider, AudioProviderState] = self._fresh_states()
         self.requests: list[ReceivedAudioRequest] = []
         self.client_secrets: dict[str, MintedSecret] = {}
-        self.errors: list[BaseException] = []  # exceptions the fake itself raised (its bugs)
-        self._lock = threading.Lock()
-        self._release = threading.Event()
-        self._connections: set[socket.socket] = set()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__()
 
     # Configuration.
 
@@ -304,12 +298,6 @@ class FakeAudioProviders:
 
     # Addresses.
 
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "the fake is not running"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
     def base_url(self, provider: AudioProvider) -> str:
         return self.url + PREFIXES[provider]
 
@@ -341,71 +329,6 @@ class FakeAudioProviders:
                 if provider is None or request.provider == provider:
                     return request
         raise AssertionError(f"no request reached the fake {provider or ''}".rstrip())
-
-    # Life cycle.
-
-    def start(self) -> FakeAudioProviders:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            server_version = "FakeAudioProviders/1.0"
-            sys_version = ""
-
-            def setup(self) -> None:
-                super().setup()
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                with fake._lock:
-                    fake._connections.add(self.connection)
-
-            def finish(self) -> None:
-                with fake._lock:
-                    fake._connections.discard(self.connection)
-                with contextlib.suppress(OSError):
-                    super().finish()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-            def do_GET(self) -> None:
-                fake._handle(self)
-
-            def do_POST(self) -> None:
-                fake._handle(self)
-
-        self._release.clear()
-        self._server = _Server(Handler, self.errors)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.02},
-            name="FakeAudioProviders",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Release held requests, stop accepting, and close the open connections."""
-        self._release.set()
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        with self._lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> FakeAudioProviders:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
 
     # The exchange.
 
