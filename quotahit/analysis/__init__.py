@@ -1,0 +1,1 @@
+"""QuotaHit analysis module: measured call metrics and AI coaching scores."""
