@@ -11,7 +11,14 @@ import time
 from dataclasses import dataclass, field
 
 from quotahit.accounts.identity import Identity
-from quotahit.ai.service import WHOSE, Gateway, NoProviderError, keys_within_caps, meter_call
+from quotahit.ai.service import (
+    WHOSE,
+    Gateway,
+    NoProviderError,
+    call_fields,
+    keys_within_caps,
+    meter_call,
+)
 from quotahit.keys.service import ResolvedKey
 from quotahit.providers.errors import ProviderError
 from quotahit.providers.local import tts as local_tts
@@ -46,17 +53,6 @@ class SpeechOutcome:
     notices: list[str] = field(default_factory=list)
 
 
-def _record(identity: Identity, module: str, provider: str, key: ResolvedKey | None) -> dict:
-    return {
-        "organization_id": identity.organization_id,
-        "user_id": identity.user_id,
-        "module": module,
-        "provider": provider,
-        "key_source": key.source.value if key else "local",
-        "key_id": key.key_id if key else None,
-    }
-
-
 async def search_web(
     *,
     gateway: Gateway,
@@ -73,7 +69,7 @@ async def search_web(
         reasons += unusable
         for key in found:
             started = time.perf_counter()
-            call = _record(identity, module, provider, key)
+            call = call_fields(identity, module, provider, "search", key)
             try:
                 results = await asyncio.to_thread(
                     search,
@@ -88,7 +84,6 @@ async def search_web(
                     gateway,
                     CallRecord(
                         **call,
-                        model="search",
                         outcome=error.kind,
                         detail=str(error),
                         latency_ms=round((time.perf_counter() - started) * 1000),
@@ -100,7 +95,6 @@ async def search_web(
                 gateway,
                 CallRecord(
                     **call,
-                    model="search",
                     cost_usd=SEARCH_PRICE.get(provider, 0.0),
                     latency_ms=round((time.perf_counter() - started) * 1000),
                 ),
@@ -124,7 +118,7 @@ async def speak(
         found, reasons = keys_within_caps(gateway, identity, provider)
     for key in found:
         started = time.perf_counter()
-        call = _record(identity, module, provider, key)
+        call = call_fields(identity, module, provider, "tts", key)
 
         def run(key: ResolvedKey = key) -> bytes:
             return b"".join(
@@ -144,7 +138,6 @@ async def speak(
                 gateway,
                 CallRecord(
                     **call,
-                    model="tts",
                     outcome=error.kind,
                     detail=str(error),
                     latency_ms=round((time.perf_counter() - started) * 1000),
@@ -157,7 +150,6 @@ async def speak(
             gateway,
             CallRecord(
                 **call,
-                model="tts",
                 audio_seconds=seconds,
                 cost_usd=seconds / 60 * SPEECH_PRICE_PER_MINUTE.get(provider, 0.0),
                 latency_ms=round((time.perf_counter() - started) * 1000),
@@ -169,8 +161,7 @@ async def speak(
     meter_call(
         gateway,
         CallRecord(
-            **_record(identity, module, "local", None),
-            model="local-voice",
+            **call_fields(identity, module, "local", "local-voice", None),
             audio_seconds=len(pcm) / PCM_BYTES_PER_SECOND,
             latency_ms=round((time.perf_counter() - started) * 1000),
         ),

@@ -14,6 +14,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel import Session
 
@@ -153,6 +154,21 @@ def meter_call(gateway: Gateway, call: CallRecord) -> None:
         usage.record(db_session=db_session, call=call)
 
 
+def call_fields(
+    identity: Identity, module: str, provider: str, model: str, key: ResolvedKey | None
+) -> dict[str, Any]:
+    """Who made a call and with whose key: the part of a usage record every capability shares."""
+    return {
+        "organization_id": identity.organization_id,
+        "user_id": identity.user_id,
+        "module": module,
+        "provider": provider,
+        "model": model,
+        "key_source": key.source.value if key else "local",
+        "key_id": key.key_id if key else None,
+    }
+
+
 WHOSE = {
     KeySource.USER: "your key",
     KeySource.ORGANIZATION: "your organisation's key",
@@ -175,15 +191,7 @@ async def _attempt(
 ) -> AsyncIterator[TextDelta | AnswerDone]:
     """One call with one key: streamed, metered whatever happens."""
     started = time.perf_counter()
-    call = {
-        "organization_id": identity.organization_id,
-        "user_id": identity.user_id,
-        "module": module,
-        "provider": model.provider,
-        "model": model.id,
-        "key_source": key.source.value,
-        "key_id": key.key_id,
-    }
+    call = call_fields(identity, module, model.provider, model.id, key)
     try:
         async for event in stream_text(
             provider=model.provider,
@@ -294,12 +302,7 @@ async def _answer_locally(
     meter_call(
         gateway,
         CallRecord(
-            organization_id=identity.organization_id,
-            user_id=identity.user_id,
-            module=module,
-            provider="local",
-            model="local",
-            key_source="local",
+            **call_fields(identity, module, "local", "local", None),
             latency_ms=round((time.perf_counter() - started) * 1000),
         ),
     )

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 from quotahit.accounts.identity import Identity
-from quotahit.ai.service import WHOSE, Gateway, keys_within_caps, meter_call
+from quotahit.ai.service import WHOSE, Gateway, call_fields, keys_within_caps, meter_call
 from quotahit.keys.service import KeySource, ResolvedKey
 from quotahit.providers.catalogue import MODELS_BY_ID, STT, Model
 from quotahit.providers.local import audio as local_audio
@@ -86,13 +86,7 @@ async def transcribe_recording(
         for key in candidates:
             started = time.perf_counter()
             call = {
-                "organization_id": identity.organization_id,
-                "user_id": identity.user_id,
-                "module": module,
-                "provider": model.provider,
-                "model": model.id,
-                "key_source": key.source.value,
-                "key_id": key.key_id,
+                **call_fields(identity, module, model.provider, model.id, key),
                 "audio_seconds": seconds,
             }
             try:
@@ -140,12 +134,7 @@ async def transcribe_recording(
     meter_call(
         gateway,
         CallRecord(
-            organization_id=identity.organization_id,
-            user_id=identity.user_id,
-            module=module,
-            provider="local",
-            model="local-whisper",
-            key_source="local",
+            **call_fields(identity, module, "local", "local-whisper", None),
             audio_seconds=seconds,
             latency_ms=round((time.perf_counter() - started) * 1000),
         ),
