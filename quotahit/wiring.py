@@ -11,14 +11,13 @@ from functools import lru_cache, partial
 from quotahit.accounts.identity import Identity
 from quotahit.accounts.service import AccountLinks
 from quotahit.accounts.throttle import ActionThrottle, LoginThrottle
-from quotahit.ai.service import Gateway
+from quotahit.ai.service import Gateway, call_fields, meter_call
 from quotahit.db import get_engine, session_scope
 from quotahit.keys.crypto import Keyring
 from quotahit.keys.service import KeyValidator
 from quotahit.providers.email import EmailSender, email_sender_from_settings
 from quotahit.providers.key_check import PROBE_MODELS, KeyStatus, Verdict, check_key
 from quotahit.settings import get_settings
-from quotahit.usage import service as usage
 from quotahit.usage.service import CallRecord
 
 
@@ -80,18 +79,17 @@ def key_validator(identity: Identity | None = None) -> KeyValidator:
     def metered(provider: str, secret: str) -> Verdict:
         started = time.perf_counter()
         verdict = check(provider, secret)
-        call = CallRecord(
-            organization_id=identity.organization_id,
-            user_id=identity.user_id,
-            module="keys",
-            provider=provider,
-            model=PROBE_MODELS.get(provider, "account"),
-            key_source="checked",
-            latency_ms=round((time.perf_counter() - started) * 1000),
-            outcome="ok" if verdict.status is KeyStatus.VALID else verdict.status.value,
+        fields = call_fields(
+            identity, "keys", provider, PROBE_MODELS.get(provider, "account"), None
         )
-        with session_scope() as db_session:
-            usage.record(db_session=db_session, call=call)
+        meter_call(
+            gateway(),
+            CallRecord(
+                **{**fields, "key_source": "checked"},
+                latency_ms=round((time.perf_counter() - started) * 1000),
+                outcome="ok" if verdict.status is KeyStatus.VALID else verdict.status.value,
+            ),
+        )
         return verdict
 
     return metered

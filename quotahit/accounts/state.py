@@ -6,6 +6,7 @@ from datetime import timedelta
 from urllib.parse import quote
 
 import reflex as rx
+from sqlmodel import Session
 
 from quotahit import wiring
 from quotahit.accounts import invitations, service, sessions
@@ -40,15 +41,17 @@ class SessionState(rx.State):
     can_invite: bool = False
     local_mode: bool = False
 
+    def _resolve(self, db_session: Session) -> Identity | None:
+        return sessions.resolve_session(
+            db_session=db_session,
+            token=self.session_token,
+            idle_timeout=timedelta(hours=get_settings().session_idle_hours),
+        )
+
     def _identity(self) -> Identity | None:
         """Resolve the token against the session table (expiry, revocation, deactivation)."""
-        settings = get_settings()
         with session_scope() as db_session:
-            return sessions.resolve_session(
-                db_session=db_session,
-                token=self.session_token,
-                idle_timeout=timedelta(hours=settings.session_idle_hours),
-            )
+            return self._resolve(db_session)
 
     def _client_ip(self) -> str:
         return self.router.session.client_ip or ""
@@ -56,9 +59,15 @@ class SessionState(rx.State):
     def _user_agent(self) -> str:
         return (self.router.headers.user_agent or "")[:300]
 
-    def _show(self, identity: Identity) -> None:
+    def _identity_and_profile(self) -> tuple[Identity, service.Profile] | None:
+        """One database session for the guard of every page: who is calling, and their profile."""
         with session_scope() as db_session:
-            profile = service.get_profile(db_session=db_session, identity=identity)
+            identity = self._resolve(db_session)
+            if identity is None:
+                return None
+            return identity, service.get_profile(db_session=db_session, identity=identity)
+
+    def _show(self, identity: Identity, profile: service.Profile) -> None:
         self.signed_in = True
         self.user_name, self.user_email = profile.name, profile.email
         self.org_name, self.role = profile.organization_name, identity.role
@@ -83,31 +92,31 @@ class SessionState(rx.State):
     def load_public(self) -> None:
         """On public pages: show who is signed in, if anyone, without redirecting."""
         self.local_mode = get_settings().is_local
-        identity = self._identity()
-        if identity is None:
+        found = self._identity_and_profile()
+        if found is None:
             self._forget()
         else:
-            self._show(identity)
+            self._show(*found)
 
     @rx.event
     def require_login(self) -> rx.event.EventSpec | None:
         """Guard of every signed-in page: back to login when the session is not live."""
-        identity = self._identity()
-        if identity is None:
+        found = self._identity_and_profile()
+        if found is None:
             self._forget()
             return _login_redirect(self.router.url.path)
-        self._show(identity)
+        self._show(*found)
         return None
 
     @rx.event
     def require_admin(self) -> rx.event.EventSpec | None:
         """Guard of admin pages (the handlers behind them check again)."""
-        identity = self._identity()
-        if identity is None:
+        found = self._identity_and_profile()
+        if found is None:
             self._forget()
             return _login_redirect(self.router.url.path)
-        self._show(identity)
-        if not identity.is_admin:
+        self._show(*found)
+        if not found[0].is_admin:
             return rx.redirect("/dashboard")
         return None
 

@@ -155,7 +155,10 @@ async def speak(
                 latency_ms=round((time.perf_counter() - started) * 1000),
             ),
         )
-        return SpeechOutcome(pcm, provider, key.source.value)
+        notices = (
+            [f"Spoken with {WHOSE[key.source]}: " + "; ".join(reasons) + "."] if reasons else []
+        )
+        return SpeechOutcome(pcm, provider, key.source.value, notices)
     started = time.perf_counter()
     pcm = await asyncio.to_thread(lambda: b"".join(local_tts.synthesize_stream(text)))
     meter_call(

@@ -15,12 +15,12 @@ from urllib.parse import urlsplit
 
 from sqlmodel import Session
 
-from quotahit.accounts.identity import AccountError, Identity, PermissionDenied
+from quotahit.accounts.identity import AccountError, Identity
 from quotahit.audit import service as audit
 from quotahit.db import tenant_select
 from quotahit.keys.crypto import Keyring, associated_data
 from quotahit.keys.models import CustomEndpoint
-from quotahit.keys.service import Scope
+from quotahit.keys.service import Scope, owner_of, require_scope
 
 Resolver = type(socket.getaddrinfo)
 
@@ -79,9 +79,7 @@ def check_base_url(
     return url
 
 
-def _require_scope(identity: Identity, scope: Scope) -> None:
-    if scope is Scope.ORGANIZATION and not identity.is_admin:
-        raise PermissionDenied("Only admins can set your organisation's model server.")
+SERVER_REFUSAL = "Only admins can set your organisation's model server."
 
 
 def _find(db_session: Session, identity: Identity, scope: Scope) -> CustomEndpoint | None:
@@ -94,8 +92,7 @@ def _find(db_session: Session, identity: Identity, scope: Scope) -> CustomEndpoi
 
 
 def _aad(row: CustomEndpoint) -> bytes:
-    owner = f"user:{row.user_id}" if row.user_id is not None else f"org:{row.organization_id}"
-    return associated_data(key_uid=row.uid, owner=owner, provider="custom")
+    return associated_data(key_uid=row.uid, owner=owner_of(row), provider="custom")
 
 
 def save_endpoint(
@@ -111,7 +108,7 @@ def save_endpoint(
     resolver: Resolver = socket.getaddrinfo,
 ) -> EndpointView:
     """Store (or replace) the caller's or the organisation's model server."""
-    _require_scope(identity, scope)
+    require_scope(identity, scope, SERVER_REFUSAL)
     url = check_base_url(base_url, allow_private=allow_private, resolver=resolver)
     model = api_model.strip()
     if not model or len(model) > 120:
@@ -154,7 +151,7 @@ def list_endpoints(*, db_session: Session, identity: Identity) -> list[EndpointV
 
 def delete_endpoint(*, db_session: Session, identity: Identity, scope: Scope) -> None:
     """Forget a model server."""
-    _require_scope(identity, scope)
+    require_scope(identity, scope, SERVER_REFUSAL)
     row = _find(db_session, identity, scope)
     if row is None:
         raise AccountError("There is no such server to remove.")

@@ -1,6 +1,7 @@
 """The key vault: save (checked and validated), list masked, delete, resolve, rotate.
 
-A stored key is decrypted only inside `resolve_key` and `revalidate`, into a local value that is
+A stored key is decrypted only inside `resolve_all` (and `resolve_key`, its first result),
+`revalidate` and `rotate_all`, into a local value that is
 handed straight to the provider call; it never goes back to the browser or into a log.
 """
 
@@ -18,7 +19,7 @@ from quotahit.accounts.identity import AccountError, Identity, PermissionDenied
 from quotahit.audit import service as audit
 from quotahit.db import tenant_select, utcnow
 from quotahit.keys.crypto import Keyring, KeyringError, associated_data
-from quotahit.keys.models import ProviderKey
+from quotahit.keys.models import CustomEndpoint, ProviderKey
 from quotahit.providers.catalogue import KEY_PROVIDERS_BY_ID, provider_for_prefix
 from quotahit.providers.key_check import KeyStatus, Verdict
 
@@ -123,9 +124,14 @@ def _find(
     return db_session.exec(statement).first()
 
 
-def _require_scope(identity: Identity, scope: Scope) -> None:
+def require_scope(
+    identity: Identity,
+    scope: Scope,
+    refusal: str = "Only admins can manage your organisation's keys.",
+) -> None:
+    """Organisation-wide settings are for admins; a user's own are theirs."""
     if scope is Scope.ORGANIZATION and not identity.is_admin:
-        raise PermissionDenied("Only admins can manage your organisation's keys.")
+        raise PermissionDenied(refusal)
 
 
 def _view(row: ProviderKey) -> KeyView:
@@ -160,7 +166,7 @@ def save_key(
     monthly_cap_usd: float | None = None,
 ) -> KeyView:
     """Check, validate with the provider, seal and store a key (replacing the previous one)."""
-    _require_scope(identity, scope)
+    require_scope(identity, scope)
     secret = clean_key(provider, raw_key)
     cap = _parse_cap(monthly_cap_usd)
     verdict = validator(provider, secret)
@@ -214,7 +220,7 @@ def list_keys(*, db_session: Session, identity: Identity) -> list[KeyView]:
 
 def delete_key(*, db_session: Session, identity: Identity, provider: str, scope: Scope) -> None:
     """Remove a stored key for good."""
-    _require_scope(identity, scope)
+    require_scope(identity, scope)
     row = _find(db_session, identity, provider, scope)
     if row is None:
         raise AccountError("There is no such key to delete.")
@@ -231,9 +237,13 @@ def delete_key(*, db_session: Session, identity: Identity, provider: str, scope:
     db_session.commit()
 
 
+def owner_of(row: ProviderKey | CustomEndpoint) -> str:
+    """Whose a sealed row is, as bound into its ciphertext."""
+    return f"user:{row.user_id}" if row.user_id is not None else f"org:{row.organization_id}"
+
+
 def _aad(row: ProviderKey) -> bytes:
-    owner = f"user:{row.user_id}" if row.user_id is not None else f"org:{row.organization_id}"
-    return associated_data(key_uid=row.uid, owner=owner, provider=row.provider)
+    return associated_data(key_uid=row.uid, owner=owner_of(row), provider=row.provider)
 
 
 def _open(keyring: Keyring, row: ProviderKey) -> str:
@@ -250,7 +260,7 @@ def revalidate(
     scope: Scope,
 ) -> KeyView:
     """Ask the provider again about a key saved as unverified (the retry button)."""
-    _require_scope(identity, scope)
+    require_scope(identity, scope)
     row = _find(db_session, identity, provider, scope)
     if row is None:
         raise AccountError("There is no such key to check.")

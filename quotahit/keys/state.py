@@ -69,6 +69,7 @@ class KeysState(rx.State):
             sources = service.sources_in_use(
                 db_session=db_session, identity=identity, platform_keys=wiring.platform_keys()
             )
+            endpoints = custom.list_endpoints(db_session=db_session, identity=identity)
         rows = []
         for provider in KEY_PROVIDERS:
             row = {
@@ -77,6 +78,11 @@ class KeysState(rx.State):
                 "group": provider.group,
                 "prefix": provider.prefix or "your key",
                 "in_use": SOURCE_LABELS[sources[provider.id]],
+                **{
+                    f"{scope}_{field}": ""
+                    for scope in ("user", "org")
+                    for field in ("last4", "status", "message", "cap")
+                },
             }
             for view in (view for view in views if view.provider == provider.id):
                 prefix = "user" if view.scope == Scope.USER.value else "org"
@@ -86,15 +92,8 @@ class KeysState(rx.State):
                 row[f"{prefix}_cap"] = (
                     f"${view.monthly_cap_usd:,.2f} a month" if view.monthly_cap_usd else "no cap"
                 )
-            for prefix in ("user", "org"):
-                row.setdefault(f"{prefix}_last4", "")
-                row.setdefault(f"{prefix}_status", "")
-                row.setdefault(f"{prefix}_message", "")
-                row.setdefault(f"{prefix}_cap", "")
             rows.append(row)
         self.rows = rows
-        with session_scope() as db_session:
-            endpoints = custom.list_endpoints(db_session=db_session, identity=identity)
         self.servers = [
             {
                 "scope": view.scope,
