@@ -88,6 +88,12 @@ class Settings(BaseSettings):
         return self.env == "local"
 
     @property
+    def outbox_visible(self) -> bool:
+        """The local outbox shows every e-mail's links, so only a local install bound to loopback
+        serves it: anyone who can reach the port can read it."""
+        return self.is_local and self.host in {"127.0.0.1", "localhost", "::1"}
+
+    @property
     def platform_admin_emails(self) -> frozenset[str]:
         """Addresses that bootstrap platform administrators (stored in the database on sign-in)."""
         return frozenset(

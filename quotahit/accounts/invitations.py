@@ -25,7 +25,7 @@ from quotahit.accounts.service import (
     send_quietly,
 )
 from quotahit.accounts.sessions import open_session
-from quotahit.accounts.throttle import ActionThrottle
+from quotahit.accounts.throttle import ActionThrottle, LoginThrottle
 from quotahit.accounts.tokens import hash_token, new_token
 from quotahit.audit import service as audit
 from quotahit.db import as_utc, tenant_get, tenant_select, utcnow
@@ -167,6 +167,7 @@ def accept_invitation(
     ip_address: str = "",
     user_agent: str = "",
     session_max: timedelta = timedelta(days=14),
+    throttle: LoginThrottle | None = None,
 ) -> str:
     """Join the organisation (creating the account if needed) and return a session token."""
     invitation = _live_invitation(db_session, token)
@@ -184,8 +185,16 @@ def accept_invitation(
         db_session.add(user)
         db_session.flush()
     else:
+        # The same throttle as log-in: an invitation link must not become a password oracle.
+        if (
+            throttle is not None
+            and not throttle.check(account=user.email, address=ip_address).allowed
+        ):
+            raise AccountError("Too many attempts. Wait a few minutes, or reset your password.")
         matches, _ = verify_password(user.password_hash, password)
         if not matches:
+            if throttle is not None:
+                throttle.record_failure(account=user.email, address=ip_address)
             raise AccountError("That password doesn't match your existing QuotaHit account.")
         if not user.is_active:
             raise AccountError("This account has been deactivated.")

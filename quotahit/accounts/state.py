@@ -74,7 +74,7 @@ class SessionState(rx.State):
         self.is_admin = identity.is_admin
         self.is_platform_admin = identity.is_platform_admin
         self.can_invite = identity.can_invite
-        self.local_mode = get_settings().is_local
+        self.local_mode = get_settings().outbox_visible
 
     def _forget(self) -> None:
         self.session_token = ""
@@ -91,7 +91,7 @@ class SessionState(rx.State):
     @rx.event
     def load_public(self) -> None:
         """On public pages: show who is signed in, if anyone, without redirecting."""
-        self.local_mode = get_settings().is_local
+        self.local_mode = get_settings().outbox_visible
         found = self._identity_and_profile()
         if found is None:
             self._forget()
@@ -123,7 +123,7 @@ class SessionState(rx.State):
     @rx.event
     def redirect_if_signed_in(self) -> rx.event.EventSpec | None:
         """Login and sign-up pages send a signed-in user straight to the dashboard."""
-        self.local_mode = get_settings().is_local
+        self.local_mode = get_settings().outbox_visible
         if self._identity() is not None:
             return rx.redirect("/dashboard")
         return None
@@ -378,6 +378,7 @@ class JoinState(rx.State):
                     ip_address=session._client_ip(),
                     user_agent=session._user_agent(),
                     session_max=timedelta(days=get_settings().session_max_days),
+                    throttle=wiring.login_throttle(),
                 )
             )
         except AccountError as error:

@@ -73,6 +73,7 @@ ACTION_LIMITS = {
     "password_reset_address": "30/hour",
     "confirmation_resend": "5/hour",  # per account
     "invitation": "100/hour",  # per inviting user
+    "key_check": "30/hour",  # per user: each check calls the provider with a pasted key
 }
 
 

@@ -27,6 +27,7 @@ class ModelTestState(rx.State):
     error: str = ""
     footer: str = ""
     running: bool = False
+    _pending_prompt: str = ""
 
     @rx.event
     async def load(self) -> None:
@@ -64,15 +65,20 @@ class ModelTestState(rx.State):
             return None
         self.answer, self.notice, self.error, self.footer = "", "", "", ""
         self.running = True
-        return ModelTestState.stream(prompt)
+        self._pending_prompt = prompt
+        return ModelTestState.stream
 
     @rx.event(background=True)
-    async def stream(self, prompt: str) -> None:
-        """Stream through the gateway; network waits happen outside the state lock."""
+    async def stream(self) -> None:
+        """Stream the prompt `ask` accepted (a client calling this directly finds none).
+
+        Network waits happen outside the state lock.
+        """
         async with self:
             identity = await identity_of(self)
             model_id = self.model_id
-        if identity is None:
+            prompt, self._pending_prompt = self._pending_prompt[:MAX_PROMPT], ""
+        if identity is None or not prompt:
             async with self:
                 self.running = False
             return

@@ -16,6 +16,8 @@ from enum import StrEnum
 from sqlmodel import Session, select
 
 from quotahit.accounts.identity import AccountError, Identity, PermissionDenied
+from quotahit.accounts.service import check_action_cap
+from quotahit.accounts.throttle import ActionThrottle
 from quotahit.audit import service as audit
 from quotahit.db import tenant_select, utcnow
 from quotahit.keys.crypto import Keyring, KeyringError, associated_data
@@ -164,9 +166,11 @@ def save_key(
     raw_key: str,
     scope: Scope = Scope.USER,
     monthly_cap_usd: float | None = None,
+    action_throttle: ActionThrottle | None = None,
 ) -> KeyView:
     """Check, validate with the provider, seal and store a key (replacing the previous one)."""
     require_scope(identity, scope)
+    check_action_cap(action_throttle, "key_check", f"user:{identity.user_id}")
     secret = clean_key(provider, raw_key)
     cap = _parse_cap(monthly_cap_usd)
     verdict = validator(provider, secret)
@@ -258,9 +262,11 @@ def revalidate(
     validator: KeyValidator,
     provider: str,
     scope: Scope,
+    action_throttle: ActionThrottle | None = None,
 ) -> KeyView:
     """Ask the provider again about a key saved as unverified (the retry button)."""
     require_scope(identity, scope)
+    check_action_cap(action_throttle, "key_check", f"user:{identity.user_id}")
     row = _find(db_session, identity, provider, scope)
     if row is None:
         raise AccountError("There is no such key to check.")

@@ -127,6 +127,7 @@ class KeysState(rx.State):
                     identity=identity,
                     keyring=wiring.keyring(),
                     validator=wiring.key_validator(identity),
+                    action_throttle=wiring.action_throttle(),
                     provider=provider,
                     raw_key=str(form_data.get("key", "")),
                     scope=scope,
@@ -160,6 +161,7 @@ class KeysState(rx.State):
                     identity=identity,
                     keyring=wiring.keyring(),
                     validator=wiring.key_validator(identity),
+                    action_throttle=wiring.action_throttle(),
                     provider=provider,
                     scope=Scope(scope),
                 )

@@ -38,7 +38,7 @@ class OutboxState(rx.State):
     @rx.event
     def load(self) -> None:
         """List messages, only in local mode."""
-        self.available = get_settings().is_local
+        self.available = get_settings().outbox_visible
         if not self.available:
             self.messages, self.total = [], 0
             return

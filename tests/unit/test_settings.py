@@ -227,3 +227,13 @@ def test_cli_check_config_passes_in_complete_production(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "check-config", **COMPLETE_PRODUCTION)
     assert result.returncode == 0, result.stderr
     assert "production mode" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("host", "visible"), [("127.0.0.1", True), ("localhost", True), ("0.0.0.0", False)]
+)
+def test_the_outbox_is_served_only_by_a_local_install_on_loopback(
+    tmp_path: Path, host: str, visible: bool
+) -> None:
+    settings = build_settings(_env_file=None, QUOTAHIT_DATA_DIR=str(tmp_path), QUOTAHIT_HOST=host)
+    assert settings.outbox_visible is visible

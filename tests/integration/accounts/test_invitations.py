@@ -11,7 +11,14 @@ from quotahit.accounts.models import AuthSession, Invitation, Membership, Role, 
 from quotahit.accounts.service import AccountError, PermissionDenied
 from quotahit.accounts.tokens import hash_token
 from quotahit.db import as_utc, utcnow
-from tests.integration.conftest import OTHER_PASSWORD, PASSWORD, Accounts, Member, Staff
+from tests.integration.conftest import (
+    OTHER_PASSWORD,
+    PASSWORD,
+    PER_ACCOUNT,
+    Accounts,
+    Member,
+    Staff,
+)
 
 NEWCOMER = "nina@acme.example"
 
@@ -243,3 +250,26 @@ def test_an_existing_user_with_the_wrong_password_is_refused(
     assert accounts.one(Invitation, Invitation.email == rival.email).accepted_at is None
     # The password on record did not change either.
     assert accounts.log_in(rival.email, PASSWORD)
+
+
+def test_an_invitation_link_is_not_a_password_oracle(
+    accounts: Accounts, admin: Member, rival: Member
+) -> None:
+    token = accounts.invite(admin.identity, rival.email, "rep")
+    for attempt in range(PER_ACCOUNT):
+        with pytest.raises(AccountError, match="doesn't match"):
+            accounts.call(
+                invitations.accept_invitation,
+                token=token,
+                password=f"guess {attempt}",
+                throttle=accounts.throttle,
+                ip_address="203.0.113.5",
+            )
+    with pytest.raises(AccountError, match="Too many attempts"):
+        accounts.call(
+            invitations.accept_invitation,
+            token=token,
+            password=PASSWORD,
+            throttle=accounts.throttle,
+            ip_address="203.0.113.5",
+        )

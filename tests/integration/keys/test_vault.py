@@ -247,3 +247,15 @@ def test_secrets_never_reach_the_logs(
     assert caplog.records, "debug logging should have captured the SQL and service logs"
     assert OPENAI_KEY not in caplog.text
     assert ORG_KEY not in caplog.text
+
+
+def test_key_checks_are_capped_per_user(accounts: Accounts, admin: Member) -> None:
+    from quotahit.accounts.throttle import ACTION_LIMITS, ActionThrottle
+
+    caps = ActionThrottle(limits={**ACTION_LIMITS, "key_check": "2/hour"})
+    validator = ScriptedValidator()
+    save(accounts, admin, validator=validator, action_throttle=caps)
+    save(accounts, admin, validator=validator, action_throttle=caps)
+    with pytest.raises(AccountError, match="Too many requests"):
+        save(accounts, admin, validator=validator, action_throttle=caps)
+    assert len(validator.seen) == 2  # the refused check never reached the provider
