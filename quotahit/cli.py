@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from pathlib import Path
 
 import typer
 
@@ -92,3 +93,77 @@ def keys_rotate() -> None:
         rotated = service.rotate_all(db_session=db_session, keyring=keyring)
     engine.dispose()
     typer.echo(f"Re-encrypted {rotated} key(s) under keyring version {keyring.newest}.")
+
+
+@app.command()
+def analyze(
+    path: Path = typer.Argument(..., help="The call recording (mp3, m4a, wav, ogg, webm, flac)."),
+    json_output: bool = typer.Option(False, "--json", help="Print only the analysis JSON."),
+    model: str = typer.Option("local", "--model", help="The model that scores the call."),
+    speech_model: str = typer.Option(
+        "local-whisper", "--speech-model", help="The model that transcribes it."
+    ),
+    rep_speaker: str = typer.Option(
+        "auto",
+        "--rep-speaker",
+        help="Who is the rep: auto, first, second, left, right, or a speaker label.",
+    ),
+    focus: str = typer.Option("general", "--focus", help="The training focus of the rubric."),
+) -> None:
+    """Analyse a recorded call: transcript, measured metrics, scores and coaching."""
+    import asyncio
+    import json
+
+    from quotahit.accounts.identity import AccountError
+    from quotahit.analysis import standalone
+    from quotahit.analysis.printing import describe
+    from quotahit.analysis.transcription import AnalysisError
+
+    settings = _settings_or_exit()
+
+    def progress(stage: str, fraction: float) -> None:
+        if not json_output:
+            typer.echo(f"\r{stage:<13} {fraction:4.0%}", err=True, nl=False)
+
+    try:
+        result = asyncio.run(
+            standalone.analyze_file(
+                path,
+                model_id=model,
+                speech_model_id=speech_model,
+                rep_hint=rep_speaker,
+                focus=focus,
+                max_bytes=settings.analysis_max_megabytes * 1_000_000,
+                max_seconds=settings.analysis_max_minutes * 60,
+                progress=progress,
+            )
+        )
+    except (AnalysisError, AccountError) as error:
+        if not json_output:
+            typer.echo("", err=True)
+        typer.echo(f"error: {' '.join(str(error).split())}", err=True)
+        raise typer.Exit(1) from None
+    if json_output:
+        typer.echo(json.dumps(result.analysed.document, ensure_ascii=False))
+        return
+    typer.echo("", err=True)
+    typer.echo(describe(result.heard, result.analysed))
+
+
+@app.command()
+def worker() -> None:
+    """Run analysis jobs from the Redis stream (QUOTAHIT_JOB_BROKER_URL) until stopped."""
+    import asyncio
+
+    settings = _settings_or_exit()
+    if not settings.job_broker_url:
+        typer.echo(
+            "QUOTAHIT_JOB_BROKER_URL is empty: jobs run inside the web process, "
+            "no worker is needed.",
+            err=True,
+        )
+        raise typer.Exit(1)
+    from quotahit.analysis import jobs
+
+    typer.echo("Taking analysis jobs from the queue (Ctrl+C stops).")
+    asyncio.run(jobs.work_forever())

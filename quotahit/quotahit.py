@@ -5,6 +5,9 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from quotahit.accounts import pages as accounts_pages
+from quotahit.analysis import api as analysis_api
+from quotahit.analysis import jobs as analysis_jobs
+from quotahit.analysis import pages as analysis_pages
 from quotahit.admin import pages as admin_pages
 from quotahit.dashboard import pages as dashboard_pages
 from quotahit.home import pages as home_pages
@@ -20,6 +23,7 @@ from quotahit.usage import pages as usage_pages
 PAGE_MODULES = (
     accounts_pages,
     admin_pages,
+    analysis_pages,
     dashboard_pages,
     home_pages,
     keys_pages,
@@ -30,7 +34,17 @@ PAGE_MODULES = (
 
 get_settings()  # fail at start-up, with the list of what is missing, in production mode
 
-api = Starlette(routes=[Route("/api/usage", usage_api.usage_endpoint, methods=["GET"])])
+api = Starlette(
+    routes=[
+        Route("/api/usage", usage_api.usage_endpoint, methods=["GET"]),
+        Route("/api/ai/analyze-call", analysis_api.analyze_call_endpoint, methods=["POST"]),
+        Route(
+            "/api/analyses/{analysis_id:int}/audio",
+            analysis_api.audio_endpoint,
+            methods=["GET"],
+        ),
+    ]
+)
 
 app = rx.App(
     api_transformer=api,
@@ -38,4 +52,6 @@ app = rx.App(
     style={"font_family": theme.FONT, "background_color": theme.OBSIDIAN},
     toaster=rx.toast.provider(theme="dark", position="bottom-right"),
 )
+# Resumes analysis jobs a restart interrupted, and deletes recordings past their retention.
+app.register_lifespan_task(analysis_jobs.resume_forever)
 app.add_page(home_pages.not_found_page, route="404", title="Page not found · QuotaHit")

@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     smtp_password: str = Field("", alias="SMTP_PASSWORD")
     smtp_starttls: bool = Field(True, alias="SMTP_STARTTLS")
 
+    analysis_max_megabytes: int = Field(200, alias="QUOTAHIT_ANALYSIS_MAX_MB")
+    analysis_max_minutes: int = Field(120, alias="QUOTAHIT_ANALYSIS_MAX_MINUTES")
+    recording_retention_days: int = Field(30, alias="QUOTAHIT_RECORDING_RETENTION_DAYS")
+    # Empty: jobs run in the web process (taskiq's in-memory broker). A Redis URL: jobs go through
+    # a Redis stream to `quotahit worker` processes.
+    job_broker_url: str = Field("", alias="QUOTAHIT_JOB_BROKER_URL")
+
     openai_api_key: str = Field("", alias="OPENAI_API_KEY")
     openai_base_url: str = Field("https://api.openai.com/v1", alias="OPENAI_BASE_URL")
     anthropic_api_key: str = Field("", alias="ANTHROPIC_API_KEY")

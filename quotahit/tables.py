@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from quotahit.accounts import models as accounts_models
+from quotahit.analysis import models as analysis_models
 from quotahit.apitokens import models as apitokens_models
 from quotahit.audit import models as audit_models
 from quotahit.keys import models as keys_models
@@ -12,6 +13,7 @@ from quotahit.usage import models as usage_models
 metadata = SQLModel.metadata
 MODULES = (
     accounts_models,
+    analysis_models,
     apitokens_models,
     audit_models,
     keys_models,

@@ -29,6 +29,7 @@ class NavItem:
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Dashboard", "layout_dashboard", "/dashboard"),
+    NavItem("Call analyzer", "audio_lines", "/analyze"),
     NavItem("Team", "users", "/team"),
     NavItem("Usage", "chart_no_axes_column", "/usage"),
     NavItem("API keys", "key_round", "/settings/keys"),

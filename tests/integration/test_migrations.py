@@ -18,6 +18,7 @@ TABLES = {
     "audit_log",
     "custom_endpoint",
     "auth_session",
+    "call_analysis",
     "invitation",
     "membership",
     "organization",

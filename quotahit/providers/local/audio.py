@@ -21,7 +21,7 @@ import av
 import av.error
 import numpy as np
 
-from quotahit.providers.local.errors import AudioError
+from quotahit.providers.local.errors import AudioError, VideoFileError
 
 logger = logging.getLogger(__name__)
 
@@ -71,22 +71,40 @@ class DecodedAudio:
 
 
 def decode_audio(
-    source: AudioSource, *, sample_rate: int = 16_000, max_seconds: float | None = None
+    source: AudioSource,
+    *,
+    sample_rate: int = 16_000,
+    max_seconds: float | None = None,
+    allow_video: bool = False,
 ) -> DecodedAudio:
     """Decode a recording (a path or its bytes) to mono PCM16, mixing all channels down.
+
+    Args:
+        source: A path or the file's bytes.
+        sample_rate: The rate of the PCM returned.
+        max_seconds: Refuse recordings longer than this.
+        allow_video: Take the audio track of a video (the user asked for it) instead of refusing.
 
     Raises:
         AudioError: the file is empty, unreadable, cut off, a video, has no audio track, or is
             longer than `max_seconds`.
     """
     samples, source_channels, source_format = _decode(
-        source, sample_rate=sample_rate, keep_channels=False, max_seconds=max_seconds
+        source,
+        sample_rate=sample_rate,
+        keep_channels=False,
+        max_seconds=max_seconds,
+        allow_video=allow_video,
     )
     return DecodedAudio(samples.tobytes(), sample_rate, source_channels, source_format)
 
 
 def split_channels(
-    source: AudioSource, *, sample_rate: int = 16_000, max_seconds: float | None = None
+    source: AudioSource,
+    *,
+    sample_rate: int = 16_000,
+    max_seconds: float | None = None,
+    allow_video: bool = False,
 ) -> list[DecodedAudio]:
     """Decode a recording keeping its channels apart: one mono track per channel, in order.
 
@@ -97,7 +115,11 @@ def split_channels(
         AudioError: as `decode_audio`.
     """
     samples, source_channels, source_format = _decode(
-        source, sample_rate=sample_rate, keep_channels=True, max_seconds=max_seconds
+        source,
+        sample_rate=sample_rate,
+        keep_channels=True,
+        max_seconds=max_seconds,
+        allow_video=allow_video,
     )
     return [
         DecodedAudio(
@@ -111,7 +133,12 @@ def split_channels(
 
 
 def _decode(
-    source: AudioSource, *, sample_rate: int, keep_channels: bool, max_seconds: float | None
+    source: AudioSource,
+    *,
+    sample_rate: int,
+    keep_channels: bool,
+    max_seconds: float | None,
+    allow_video: bool = False,
 ) -> tuple[np.ndarray, int, str]:
     with _open_container(source) as container:
         source_format = container.format.name
@@ -120,8 +147,8 @@ def _decode(
             for stream in container.streams.video
             if not stream.disposition & av.stream.Disposition.attached_pic  # cover art is fine
         ]
-        if videos:
-            raise AudioError(VIDEO_FILE)
+        if videos and not allow_video:
+            raise VideoFileError(VIDEO_FILE)
         if not container.streams.audio:
             raise AudioError(NO_AUDIO_STREAM)
         stream = container.streams.audio[0]

@@ -11,5 +11,9 @@ class AudioError(LocalEngineError):
     """An uploaded or streamed recording cannot be used (empty, damaged, a video, no sound)."""
 
 
+class VideoFileError(AudioError):
+    """The file is a video: its audio track can still be used if the user asks for it."""
+
+
 class SpeechSynthesisError(LocalEngineError):
     """Neither the Piper voice nor the espeak-ng fallback could speak."""

@@ -8,8 +8,9 @@ faster than running them side by side. English only; about 0.05 x real time on t
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -66,7 +67,12 @@ def load_model() -> WhisperModel:
 
 
 def transcribe(
-    pcm: bytes, sample_rate: int, *, word_timestamps: bool = True, skip_silence: bool = False
+    pcm: bytes,
+    sample_rate: int,
+    *,
+    word_timestamps: bool = True,
+    skip_silence: bool = False,
+    on_progress: Callable[[float], None] | None = None,
 ) -> list[Segment]:
     """Transcribe mono PCM16 English speech.
 
@@ -76,6 +82,8 @@ def transcribe(
         word_timestamps: Also time each word; it costs a few per cent, so it is on by default.
         skip_silence: Run faster-whisper's Silero VAD first. Worth it on long recordings with
             long silences, where Whisper otherwise tends to invent text.
+        on_progress: Called with the seconds transcribed so far after each segment; an exception
+            it raises (a cancelled job) stops the transcription there.
     """
     if sample_rate != WHISPER_RATE:
         pcm = resample_pcm16(pcm, sample_rate, WHISPER_RATE)
@@ -90,6 +98,8 @@ def transcribe(
         condition_on_previous_text=False,  # one misheard line must not derail the rest
         vad_filter=skip_silence,
     )
+    if on_progress is not None:
+        segments = _reporting(segments, on_progress)
     return [
         Segment(
             start=round(float(segment.start), 3),
@@ -108,6 +118,13 @@ def transcribe(
         for segment in segments
         if segment.text.strip()
     ]
+
+
+def _reporting(segments: Iterable[Any], on_progress: Callable[[float], None]) -> Iterator[Any]:
+    """faster-whisper decodes lazily: report after each segment, so progress is real."""
+    for segment in segments:
+        on_progress(float(segment.end))
+        yield segment
 
 
 def transcript_text(segments: list[Segment]) -> str:
