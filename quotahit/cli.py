@@ -143,6 +143,9 @@ def analyze(
             typer.echo("", err=True)
         typer.echo(f"error: {' '.join(str(error).split())}", err=True)
         raise typer.Exit(1) from None
+    except Exception as error:  # a bug, not the file: still one line, never a traceback
+        typer.echo(f"error: the analysis failed unexpectedly ({type(error).__name__})", err=True)
+        raise typer.Exit(1) from None
     if json_output:
         typer.echo(json.dumps(result.analysed.document, ensure_ascii=False))
         return

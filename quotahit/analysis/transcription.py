@@ -9,6 +9,7 @@ CPU, one recording at a time; provider models get overlapping chunks sent side b
 from __future__ import annotations
 
 import asyncio
+import bisect
 import io
 import wave
 from collections.abc import Callable, Sequence
@@ -43,7 +44,7 @@ DIARIZING_MODELS = frozenset({"gpt-4o-transcribe-diarize", "deepgram-nova-3"})
 # Ten minutes of 16 kHz mono WAV is 19.2 MB, under OpenAI's 25 MB upload limit.
 CHUNK_SECONDS = 600.0
 OVERLAP_SECONDS = 4.0
-PARALLEL_CHUNKS = 4
+PARALLEL_CHUNKS = 6
 MIN_SPEECH_SECONDS = 1.0
 # Two channels this alike are one mono signal stored twice, not two sides of a call.
 SAME_CHANNEL_RATIO = 0.05
@@ -262,13 +263,13 @@ async def hear_call(
     notices: list[str] = []
     labels: list[str | None] = ["left", "right"] if dual else [None]
     used_model = speech_model_id
-    words: list[local_stt.Segment] = []
+    words: list[list[local_stt.Segment]] = [[] for _ in tracks]
     per_track: list[list[LabelledSegment]] = []
     if speech_model_id == LOCAL_SPEECH_MODEL:
         for index, (track, label) in enumerate(zip(tracks, labels, strict=True)):
             share = 1 / len(tracks)
             found = await asyncio.to_thread(_local_words, track, progress, index * share, share)
-            words = found if label is None else words
+            words[index] = found
             per_track.append(
                 [LabelledSegment(s.start, s.end, s.text, label or "") for s in found if s.text]
             )
@@ -296,17 +297,40 @@ async def hear_call(
 
     await asyncio.to_thread(progress, Stage.SPEAKERS.value, 0.0)
     if dual:
-        segments = speakers.channel_segments(
-            [[(s.start, s.end, s.text) for s in track] for track in per_track]
+        sides = await asyncio.gather(
+            *(
+                asyncio.to_thread(_channel_turns, track, label or "", found, timed)
+                for track, label, found, timed in zip(tracks, labels, per_track, words, strict=True)
+            )
         )
+        segments = sorted((s for side in sides for s in side), key=lambda s: s.start)
     else:
-        segments = await asyncio.to_thread(_diarize_mono, tracks[0], per_track[0], words)
+        segments = await asyncio.to_thread(_diarize_mono, tracks[0], per_track[0], words[0])
     if not segments:
         raise AnalysisError(NO_SPEECH)
     if len({s.speaker for s in segments}) < 2:
         raise AnalysisError(ONE_SIDE if dual else ONE_VOICE)
     await asyncio.to_thread(progress, Stage.SPEAKERS.value, 1.0)
     return HeardCall(segments, round(duration, 2), dual, used_model, notices)
+
+
+def _channel_turns(
+    samples: np.ndarray,
+    label: str,
+    segments: list[LabelledSegment],
+    words: list[local_stt.Segment],
+) -> list[LabelledSegment]:
+    """One side of a dual-channel call: its words grouped into turns at pauses, trimmed to the
+    channel's voiced audio (Whisper's segments on a channel span the other side's turns)."""
+    spans = [(start, end, label) for start, end in vad.speech_segments(samples.tobytes(), RATE)]
+    if not spans:
+        return []
+    timed_words = [(w.start, w.end, w.text) for s in words for w in s.words]
+    if timed_words:
+        labelled = speakers.label_words(timed_words, spans)
+    else:
+        labelled = speakers.label_segments([(s.start, s.end, s.text) for s in segments], spans)
+    return clip_to_speech(labelled, spans)
 
 
 def _diarize_mono(
@@ -328,8 +352,38 @@ def _diarize_mono(
         raise AnalysisError(NO_SPEECH) from None
     timed_words = [(w.start, w.end, w.text) for s in words for w in s.words]
     if timed_words:
-        return speakers.label_words(timed_words, spans)
-    return speakers.label_segments([(s.start, s.end, s.text) for s in segments], spans)
+        labelled = speakers.label_words(timed_words, spans)
+    else:
+        labelled = speakers.label_segments([(s.start, s.end, s.text) for s in segments], spans)
+    return clip_to_speech(labelled, spans)
+
+
+def clip_to_speech(
+    segments: Sequence[LabelledSegment], spans: Sequence[tuple[float, float, str]]
+) -> list[LabelledSegment]:
+    """Trim each segment to the voiced audio of its speaker.
+
+    Whisper's word timings run up to half a second into the silence around speech; the voice
+    activity spans are exact, and talk time and monologues are measured from these edges.
+    """
+    starts = [span[0] for span in spans]
+    clipped = []
+    for segment in segments:
+        first = max(0, bisect.bisect_right(starts, segment.start) - 1)
+        inside = [
+            span
+            for span in spans[first : bisect.bisect_left(starts, segment.end)]
+            if span[2] == segment.speaker and span[1] > segment.start
+        ]
+        if not inside:
+            clipped.append(segment)
+            continue
+        start = max(segment.start, inside[0][0])
+        end = min(segment.end, inside[-1][1])
+        clipped.append(
+            LabelledSegment(start, end, segment.text, segment.speaker) if end > start else segment
+        )
+    return clipped
 
 
 def speech_model_label(model_id: str) -> str:

@@ -86,7 +86,7 @@ def _nav_link(item: NavItem, collapsed: rx.Var[bool]) -> rx.Component:
             padding="0.55em 0.75em",
             width="100%",
             title=item.label,
-            id=f"nav-{item.label.lower()}",
+            id=f"nav-{item.label.lower().replace(' ', '-')}",
             on_click=ShellState.close_mobile_menu,
         ),
     )

@@ -29,6 +29,8 @@ of `state.speech_seconds` (default: 50 ms a character, 0.2 to 3 s). Each provide
 * "malformed": half a JSON body; for audio, a 200 HTML page (what a captive proxy sends).
 * "cut_stream": the connection is closed halfway through the body.
 
+`latency_seconds` and `latency_per_megabyte` make every answer wait like a real service does.
+
 A key outside `valid_keys` always gets 401, whatever the mode. Every request is kept in
 `audio.requests` with the key headers redacted to their last 4 characters; uploaded files and raw
 audio bodies are kept as `UploadedFile` (a raw body has no filename). Minted Realtime client
@@ -167,6 +169,10 @@ class AudioProviderState:
     chunk_bytes: int = 4800  # audio is sent in chunks of this size (100 ms of 24 kHz PCM16)
     chunk_delay: float = 0.0
     extra_bytes: bytes = b""  # appended to every audio body (e.g. half a sample)
+    # Processing time before answering, like a real service: a fixed part plus a part that
+    # grows with the uploaded audio (benchmarks of chunked, parallel transcription use it).
+    latency_seconds: float = 0.0
+    latency_per_megabyte: float = 0.0
 
     def set_mode(self, mode: AudioMode, times: int | None = None) -> None:
         """Answer in `mode`: for good, or only for the next `times` requests."""
@@ -357,6 +363,12 @@ class FakeAudioProviders(LoopbackFake):
         self._record(request, provider, sub_path, query, headers, body, key, key_valid, reply)
         if mode == "timeout":
             self._release.wait(state.hold_seconds)
+        uploaded = body.size if isinstance(body, UploadedFile) else 0
+        if isinstance(body, dict):
+            uploaded = sum(v.size for v in body.values() if isinstance(v, UploadedFile))
+        delay = state.latency_seconds + state.latency_per_megabyte * uploaded / 1e6
+        if delay > 0:
+            self._release.wait(delay)
         self._send(request, reply, mode, state)
 
     def _take_mode(self, state: AudioProviderState) -> AudioMode:
