@@ -23,6 +23,10 @@ NEXT_STEP_PATTERNS = (
     r"\b(schedule|book|set up) (a|the|another)? ?(call|meeting|demo|time)\b",
     r"\b(monday|tuesday|wednesday|thursday|friday)\b",
 )
+# One compiled alternation: a 2-hour transcript has thousands of sentences to test.
+NEXT_STEP = re.compile("|".join(f"(?:{pattern})" for pattern in NEXT_STEP_PATTERNS), re.IGNORECASE)
+FILLER = re.compile(r"(?<![a-z])(?:" + "|".join(re.escape(f) for f in FILLERS) + r")(?![a-z])")
+SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 QUESTION_START = re.compile(
     r"^(how|what|why|when|where|who|which|walk me|tell me|can you|could you|would you|do you|"
     r"does|are you|is|have you|did you)\b",
@@ -104,7 +108,7 @@ def rep_questions(turns: Sequence[Turn]) -> list[str]:
     for turn in turns:
         if turn.speaker != REP:
             continue
-        for sentence in re.split(r"(?<=[.?!])\s+", turn.text.strip()):
+        for sentence in SENTENCE_END.split(turn.text.strip()):
             if sentence and is_question(sentence):
                 questions.append(sentence)
     return questions
@@ -151,8 +155,7 @@ def filler_words_per_minute(turns: Sequence[Turn], speaker: str = REP) -> float:
     for turn in turns:
         if turn.speaker != speaker:
             continue
-        text = f" {re.sub(r'[^a-z ]', ' ', turn.text.lower())} "
-        count += sum(text.count(f" {filler} ") for filler in FILLERS)
+        count += len(FILLER.findall(re.sub(r"[^a-z ]", " ", turn.text.lower())))
     return round(count / seconds * 60, 1)
 
 
@@ -160,9 +163,9 @@ def next_steps(turns: Sequence[Turn]) -> list[str]:
     """Sentences that agree a next step (a meeting, a follow-up, a day)."""
     found = []
     for turn in turns:
-        for sentence in re.split(r"(?<=[.?!])\s+", turn.text.strip()):
-            if any(re.search(pattern, sentence, re.IGNORECASE) for pattern in NEXT_STEP_PATTERNS):
-                found.append(sentence)
+        if not NEXT_STEP.search(turn.text):
+            continue
+        found += [s for s in SENTENCE_END.split(turn.text.strip()) if NEXT_STEP.search(s)]
     return found
 
 
