@@ -21,7 +21,10 @@ Base URLs (`ai.base_url(name)`, or `ai.openai_url` ...), key header, endpoints:
 * elevenlabs  `{url}/elevenlabs`         xi-api-key   GET /v1/user, GET /v1/user/subscription
 
 Every provider has its own `ProviderState` (`ai.openai`, `ai.anthropic`, ...): valid keys, streamed
-reply tokens, a per-token delay, the allowed models and a failure `mode`:
+reply tokens, a per-token delay, the allowed models and a failure `mode`. To script a conversation,
+`ai.queue_replies("openai", "first answer", "second answer")`: each text answers one text request
+(Chat Completions, Responses, Messages) in turn, split into word tokens; once the queue is empty the
+provider answers with its `reply_tokens` again.
 
 * "ok": the normal answer (JSON, or SSE when the body has `"stream": true`).
 * "unauthorized" 401, "forbidden" 403, "model_not_found" 404, "rate_limited" 429 (+ `retry-after`),
@@ -43,6 +46,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import re
 import socket
 import time
 import uuid
@@ -163,10 +167,15 @@ class ProviderState:
     retry_after_seconds: float = 1.0  # "rate_limited" mode: retry-after(-ms) headers
     account: dict[str, Any] = field(default_factory=dict)  # key / usage / subscription data
     search_results: list[dict[str, Any]] = field(default_factory=list)
+    queued_replies: list[list[str]] = field(default_factory=list)  # next text answers, in order
 
     @property
     def reply_text(self) -> str:
         return "".join(self.reply_tokens)
+
+    def take_reply_tokens(self) -> list[str]:
+        """The tokens of the next text answer: the first queued reply, else `reply_tokens`."""
+        return self.queued_replies.pop(0) if self.queued_replies else list(self.reply_tokens)
 
     def set_mode(self, mode: Mode, times: int | None = None) -> None:
         """Answer in `mode`: for good, or only for the next `times` requests."""
@@ -289,11 +298,20 @@ class FakeAIProviders(LoopbackFake):
             for name in names:
                 self.providers[name].set_mode(mode, times)
 
+    def queue_replies(self, provider: Provider, *texts: str) -> None:
+        """Answer the provider's next text requests with these texts, one per request."""
+        with self._lock:
+            self.providers[provider].queued_replies.extend(
+                re.findall(r"\s*\S+|\s+", text) or [""] for text in texts
+            )
+
     def reset(self) -> None:
-        """Back to "ok" everywhere, and forget the recorded requests."""
+        """Back to "ok" everywhere, and forget the recorded requests and queued replies."""
         self.set_mode("all", "ok")
         with self._lock:
             self.requests.clear()
+            for state in self.providers.values():
+                state.queued_replies.clear()
 
     # Addresses.
 
@@ -602,7 +620,7 @@ def _estimate_tokens(value: Any) -> int:
 
 def _limited(state: ProviderState, limit: Any) -> tuple[list[str], bool]:
     """The reply tokens, cut to a max-tokens `limit`; and whether the limit cut them."""
-    tokens = list(state.reply_tokens)
+    tokens = state.take_reply_tokens()
     if isinstance(limit, int) and 0 < limit < len(tokens):
         return tokens[:limit], True
     return tokens, False
