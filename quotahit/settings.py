@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     # Empty: jobs run in the web process (taskiq's in-memory broker). A Redis URL: jobs go through
     # a Redis stream to `quotahit worker` processes.
     job_broker_url: str = Field("", alias="QUOTAHIT_JOB_BROKER_URL")
+    job_queue_name: str = Field("quotahit-jobs", alias="QUOTAHIT_JOB_QUEUE")
 
     openai_api_key: str = Field("", alias="OPENAI_API_KEY")
     openai_base_url: str = Field("https://api.openai.com/v1", alias="OPENAI_BASE_URL")

@@ -23,16 +23,16 @@ logger = logging.getLogger(__name__)
 RESUME_EVERY_SECONDS = 60.0
 
 
-def build_broker(url: str) -> AsyncBroker:
+def build_broker(url: str, queue_name: str) -> AsyncBroker:
     """A Redis stream broker for `url`, else one that runs jobs in this process."""
     if url:
         from taskiq_redis import RedisStreamBroker
 
-        return RedisStreamBroker(url)
+        return RedisStreamBroker(url, queue_name=queue_name)
     return InMemoryBroker(max_async_tasks=4)
 
 
-broker = build_broker(get_settings().job_broker_url)
+broker = build_broker(get_settings().job_broker_url, get_settings().job_queue_name)
 _started = False
 
 
