@@ -5,10 +5,10 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from quotahit.accounts import pages as accounts_pages
+from quotahit.admin import pages as admin_pages
 from quotahit.analysis import api as analysis_api
 from quotahit.analysis import jobs as analysis_jobs
 from quotahit.analysis import pages as analysis_pages
-from quotahit.admin import pages as admin_pages
 from quotahit.dashboard import pages as dashboard_pages
 from quotahit.home import pages as home_pages
 from quotahit.keys import pages as keys_pages

@@ -43,9 +43,7 @@ def test_a_worker_runs_jobs_sent_through_redis(
     )
     try:
         time.sleep(3)  # the worker's start-up sweep runs before the job exists
-        analysis = accounts.call(
-            service.create_mock, identity=admin.identity, slug="closing-atlas"
-        )
+        analysis = accounts.call(service.create_mock, identity=admin.identity, slug="closing-atlas")
         subprocess.run(
             [
                 sys.executable,
