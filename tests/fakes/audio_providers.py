@@ -558,9 +558,11 @@ def _form_fields(content_type: str, raw: bytes) -> dict[str, Any]:
     Parts are cut at the boundary with bytes operations and only their headers go through the
     e-mail parser: parsing a 20 MB upload line by line would cost seconds of CPU.
     """
-    boundary = BytesParser(policy=policy.HTTP).parsebytes(
-        f"Content-Type: {content_type}\r\n\r\n".encode()
-    ).get_boundary()
+    boundary = (
+        BytesParser(policy=policy.HTTP)
+        .parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode())
+        .get_boundary()
+    )
     fields: dict[str, Any] = {}
     if not boundary:
         return fields
