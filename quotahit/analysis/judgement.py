@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 SCORE_KEYS = ("overall", "discovery", "rapport", "objectionHandling", "nextSteps")
 POSITIVE, IMPROVEMENT = "positive", "improvement"
 
-# The training focus a call is judged against: each has its own rubric (`scoring.py`).
+# The training focus a call is judged against: each has its own rubric (`rubrics.py`).
 FOCUSES: dict[str, str] = {
     "general": "General sales call",
     "discovery": "Discovery call",

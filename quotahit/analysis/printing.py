@@ -3,15 +3,8 @@
 from __future__ import annotations
 
 from quotahit.analysis.service import Analysed
+from quotahit.analysis.transcript_lines import clock
 from quotahit.analysis.transcription import HeardCall, speech_model_label
-
-
-def clock(seconds: float) -> str:
-    """mm:ss (h:mm:ss past an hour)."""
-    whole = max(0, int(seconds))
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
 def describe(heard: HeardCall, analysed: Analysed) -> str:

@@ -21,9 +21,9 @@ from quotahit.ai import service as ai_service
 from quotahit.analysis import audio_links, export, jobs, mocks, service, storage
 from quotahit.analysis.judgement import FOCUSES
 from quotahit.analysis.models import ACTIVE, CallAnalysis, Status
-from quotahit.analysis.printing import clock
 from quotahit.analysis.report import MetricRow
 from quotahit.analysis.storage import UploadTooLarge
+from quotahit.analysis.transcript_lines import clock
 from quotahit.analysis.transcription import ANALYSIS_SPEECH_MODELS, speech_model_label
 from quotahit.db import session_scope
 from quotahit.settings import get_settings

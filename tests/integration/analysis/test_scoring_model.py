@@ -17,7 +17,7 @@ import pytest
 from sqlmodel import Session
 
 from quotahit.ai.service import Gateway, NoProviderError
-from quotahit.analysis import scoring
+from quotahit.analysis import scoring, transcript_lines
 from quotahit.analysis.judgement import KeyMoment
 from quotahit.analysis.metrics import PROSPECT, REP, Turn, measure
 from quotahit.keys import service as vault
@@ -319,7 +319,7 @@ async def test_a_long_transcript_is_cut_to_its_opening_and_close(
     )
     [[question]] = sent_input(fake)
     content = question["content"]
-    assert len(content) < scoring.MAX_TRANSCRIPT_CHARS + 2_000
+    assert len(content) < transcript_lines.MAX_TRANSCRIPT_CHARS + 2_000
     assert "[1] 00:00 prospect:" in content
     assert "[600] 1:39:50 rep:" in content
     assert "are left out to fit the model's context" in content

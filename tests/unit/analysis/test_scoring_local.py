@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from quotahit.analysis import scoring
+from quotahit.analysis import local_judge, rubrics, transcript_lines
 from quotahit.analysis.judgement import FOCUSES, IMPROVEMENT, POSITIVE, SCORE_KEYS, Judgement
 from quotahit.analysis.metrics import PROSPECT, REP, Turn, measure
 
@@ -71,7 +71,7 @@ BAD_PITCH = call(
 
 
 def judged(turns: list[Turn], focus: str = "discovery") -> Judgement:
-    return scoring.judge_locally(turns, measure(turns), focus)
+    return local_judge.judge_locally(turns, measure(turns), focus)
 
 
 def starts(turns: list[Turn]) -> set[float]:
@@ -212,7 +212,7 @@ def test_the_focus_changes_how_overall_is_weighed() -> None:
     overall = {focus: judged(turns, focus).scores["overall"] for focus in FOCUSES}
     parts = judged(turns, "general").scores
     for focus, score in overall.items():
-        assert score == scoring.rubric_for(focus).overall(parts), focus
+        assert score == rubrics.rubric_for(focus).overall(parts), focus
     assert overall["objection_handling"] < overall["discovery"]  # the weak part weighs more
 
 
@@ -220,7 +220,7 @@ def test_the_judgement_is_deterministic_and_labelled_local() -> None:
     first, second = judged(GOOD_DISCOVERY), judged(GOOD_DISCOVERY)
     assert first == second
     assert first.scored_by == "local"
-    assert first.notices == [scoring.LOCAL_NOTICE]
+    assert first.notices == [local_judge.LOCAL_NOTICE]
 
 
 @pytest.mark.parametrize("turns", [GOOD_DISCOVERY, BAD_PITCH], ids=["good", "bad"])
@@ -228,7 +228,7 @@ def test_every_cited_moment_is_the_start_of_a_real_line(turns: list[Turn]) -> No
     judgement = judged(turns)
     assert judgement.key_moments
     assert {moment.time_sec for moment in judgement.key_moments} <= starts(turns)
-    lines = {scoring.clock(start) for start in starts(turns)}
+    lines = {transcript_lines.clock(start) for start in starts(turns)}
     for advice in judgement.strengths + judgement.improvements:
         assert advice[1:6] in lines, advice
     times = [moment.time_sec for moment in judgement.key_moments]
@@ -236,7 +236,7 @@ def test_every_cited_moment_is_the_start_of_a_real_line(turns: list[Turn]) -> No
 
 
 def test_an_empty_transcript_scores_zero_and_a_focus_must_exist() -> None:
-    empty = scoring.judge_locally([], measure([]), "general")
+    empty = local_judge.judge_locally([], measure([]), "general")
     assert empty.scores == dict.fromkeys(SCORE_KEYS, 0)
     assert empty.summary == "Nothing was said in this call, so there is nothing to judge."
     with pytest.raises(ValueError, match="unknown training focus"):
@@ -248,7 +248,7 @@ def test_a_two_hour_call_is_judged_in_well_under_a_second() -> None:
     assert turns[-1].end > 2 * 3600
     measured = measure(turns)
     started = time.perf_counter()
-    judgement = scoring.judge_locally(turns, measured, "discovery")
+    judgement = local_judge.judge_locally(turns, measured, "discovery")
     assert time.perf_counter() - started < 1.0
     assert judgement.scores["overall"] > 0
 
