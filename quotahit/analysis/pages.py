@@ -243,6 +243,34 @@ def status_badge(status: rx.Var[str], label: rx.Var[str]) -> rx.Component:
     )
 
 
+def confirm_delete(trigger: rx.Component, on_confirm: Any, what: rx.Var | str) -> rx.Component:
+    """A delete that asks first: an analysis and its recording cannot be brought back."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(trigger),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Delete this analysis?"),
+            rx.alert_dialog.description(
+                rx.text(
+                    "“",
+                    what,
+                    "”, its transcript and its recording will be deleted for good.",
+                )
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Delete", color_scheme="red", on_click=on_confirm, id="confirm-delete"
+                    )
+                ),
+                spacing="3",
+                justify="end",
+                padding_top="1em",
+            ),
+        ),
+    )
+
+
 def _history_row(row: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.link(row["title"], href="/analyze/" + row["id"].to(str))),
@@ -252,13 +280,16 @@ def _history_row(row: rx.Var) -> rx.Component:
         rx.table.cell(status_badge(row["status"], row["status_label"])),
         rx.table.cell(row["score"]),
         rx.table.cell(
-            rx.icon_button(
-                rx.icon("trash_2", size=14),
-                size="1",
-                variant="ghost",
-                color_scheme="red",
-                aria_label="Delete analysis",
-                on_click=AnalyzerState.delete(row["id"]),
+            confirm_delete(
+                rx.icon_button(
+                    rx.icon("trash_2", size=14),
+                    size="1",
+                    variant="ghost",
+                    color_scheme="red",
+                    aria_label="Delete analysis",
+                ),
+                AnalyzerState.delete(row["id"]),
+                row["title"],
             )
         ),
         class_name="history-row",
@@ -646,13 +677,16 @@ def _actions() -> rx.Component:
                     on_click=ResultState.swap_speakers,
                     id="swap-speakers",
                 ),
-                rx.button(
-                    rx.icon("trash_2", size=16),
-                    "Delete",
-                    variant="soft",
-                    color_scheme="red",
-                    on_click=ResultState.delete,
-                    id="delete-analysis",
+                confirm_delete(
+                    rx.button(
+                        rx.icon("trash_2", size=16),
+                        "Delete",
+                        variant="soft",
+                        color_scheme="red",
+                        id="delete-analysis",
+                    ),
+                    ResultState.delete,
+                    ResultState.title,
                 ),
                 spacing="2",
             ),

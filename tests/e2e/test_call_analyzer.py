@@ -127,3 +127,24 @@ def test_random_bytes_fail_clearly_and_can_be_retried(
         "could not be read as audio", timeout=30_000
     )
     expect(page.locator("#retry")).to_be_visible()
+
+
+def test_two_calls_are_compared_then_one_is_deleted(
+    page: Page, app_url: str, rep: SeededUser
+) -> None:
+    log_in(page, app_url, rep.email, rep.password)
+    page.goto(f"{app_url}/analyze")
+    page.locator("#mock-demo-follow-up-brightpath").click()
+    expect(page.locator("#score-overall")).to_be_visible(timeout=30_000)
+    page.goto(f"{app_url}/analyze/compare")
+    rows = page.locator(".compare-row")
+    expect(rows.first).to_be_visible()
+    expect(page.locator(".compare-row", has_text="Questions asked")).to_contain_text("2")
+
+    page.goto(f"{app_url}/analyze")
+    expect(page.locator(".history-row", has_text="BrightPath")).to_be_visible()
+    before = page.locator(".history-row").count()
+    page.locator(".history-row", has_text="BrightPath").get_by_label("Delete analysis").click()
+    page.locator("#confirm-delete").click()
+    expect(page.locator(".history-row")).to_have_count(before - 1)
+    expect(page.locator(".history-row", has_text="BrightPath")).to_have_count(0)

@@ -296,6 +296,9 @@ class LocalSpeechSynthesizer:
                     yield chunk
                 return
             except SpeechSynthesisError:
+                # The worker may not be reaped yet and still look alive: drop it now, so the
+                # next reply starts a fresh one instead of falling back to espeak-ng.
+                self._discard(piper)
                 if spoken:
                     raise
                 logger.warning("piper failed before speaking; espeak-ng speaks instead")
@@ -309,6 +312,12 @@ class LocalSpeechSynthesizer:
             piper, self._piper = self._piper, None
         if piper is not None:
             piper.close()
+
+    def _discard(self, worker: PiperWorker) -> None:
+        with self._lock:
+            if self._piper is worker:
+                self._piper = None
+        worker.close()
 
     def _running_piper(self) -> PiperWorker | None:
         with self._lock:
