@@ -30,6 +30,7 @@ from quotahit.settings import get_settings
 
 NO_STORE = {"Cache-Control": "no-store"}
 COPY_CHUNK = 1024 * 1024
+JSON_MAX_BYTES = 64 * 1024
 
 
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
@@ -67,6 +68,16 @@ async def _receive_form(
         return fields, upload.filename or "call"
 
 
+async def _small_body(request: Request) -> bytes:
+    """A JSON request's body, refused past JSON_MAX_BYTES however it is sent."""
+    received = bytearray()
+    async for chunk in request.stream():
+        received += chunk
+        if len(received) > JSON_MAX_BYTES:
+            raise AccountError("A JSON request carries options only: send the recording itself.")
+    return bytes(received)
+
+
 def _options(values: dict[str, str]) -> dict[str, str]:
     return {
         "model_id": values.get("model", "local"),
@@ -90,7 +101,7 @@ async def analyze_call_endpoint(request: Request) -> Response:
         return _error(413, f"This file is larger than the {max_bytes / 1e6:g} MB we accept.")
     try:
         if content_type_text == "application/json":
-            body = json.loads(await request.body() or b"{}")
+            body = json.loads(await _small_body(request) or b"{}")
             if not isinstance(body, dict) or not isinstance(body.get("mock"), str):
                 return _error(400, 'Send a recording, or JSON {"mock": "<slug>"}.')
             options = _options({k: str(v) for k, v in body.items()})
@@ -182,12 +193,19 @@ async def audio_endpoint(request: Request) -> Response:
     """A kept recording for the results page's player, through a signed link (`audio_links`)."""
     settings = get_settings()
     grant = audio_links.read(settings.secret_key, request.query_params.get("t", ""))
-    if grant is None or str(grant.analysis_id) != request.path_params.get("analysis_id"):
+    if grant is None or grant.analysis_id != request.path_params.get("analysis_id"):
         return _error(403, "This audio link is not valid or has expired: reload the page.")
 
     def locate() -> Path | None:
         with session_scope() as db_session:
-            identity = Identity(grant.user_id, grant.organization_id, grant.role, False, 0)
+            # The viewer as the database knows them now: a link outlives no deactivation.
+            identity = service.member_identity(
+                db_session=db_session,
+                user_id=grant.user_id,
+                organization_id=grant.organization_id,
+            )
+            if identity is None:
+                return None
             try:
                 return service.audio_file(
                     db_session=db_session,

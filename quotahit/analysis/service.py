@@ -321,7 +321,9 @@ def _requeue(analysis: CallAnalysis, *, from_stage: Stage) -> None:
     analysis.updated_at = utcnow()
 
 
-def cancel(*, db_session: Session, identity: Identity, analysis_id: int) -> CallAnalysis:
+def cancel(
+    *, db_session: Session, identity: Identity, analysis_id: int, data_dir: Path | None = None
+) -> CallAnalysis:
     """Ask a queued or running job to stop; a queued one stops at once."""
     analysis = get_own(db_session=db_session, identity=identity, analysis_id=analysis_id)
     if analysis.status not in ACTIVE:
@@ -330,6 +332,8 @@ def cancel(*, db_session: Session, identity: Identity, analysis_id: int) -> Call
     if analysis.status == Status.QUEUED.value:
         analysis.status = Status.CANCELLED.value
         analysis.finished_at = utcnow()
+        if not analysis.keep_audio and data_dir is not None:
+            _discard_audio(db_session, analysis, data_dir)  # never processed, never kept
     analysis.updated_at = utcnow()
     db_session.add(analysis)
     db_session.commit()
@@ -463,11 +467,12 @@ def claim(*, db_session: Session, analysis_id: int, now: datetime | None = None)
         .where(
             col(CallAnalysis.id) == analysis_id,
             or_(
-                CallAnalysis.status == Status.QUEUED.value,
+                (CallAnalysis.status == Status.QUEUED.value)
+                & (CallAnalysis.cancel_requested == False),  # noqa: E712
+                # A dead worker's job, even one cancelled since: `run` then ends it as cancelled.
                 (CallAnalysis.status == Status.RUNNING.value)
                 & (col(CallAnalysis.lease_until) < now),
             ),
-            CallAnalysis.cancel_requested == False,  # noqa: E712
         )
         .values(
             status=Status.RUNNING.value,
@@ -522,23 +527,33 @@ class ProgressWriter:
             db_session.commit()
 
 
-def _owner_identity(db_session: Session, analysis: CallAnalysis) -> Identity | None:
+def member_identity(*, db_session: Session, user_id: int, organization_id: int) -> Identity | None:
+    """Who a user is in an organisation now (None once deactivated): for work done on their
+    behalf without a session, such as a job or a signed audio link."""
     membership = db_session.exec(
         select(Membership).where(
-            Membership.user_id == analysis.user_id,
-            Membership.organization_id == analysis.organization_id,
+            Membership.user_id == user_id,
+            Membership.organization_id == organization_id,
             Membership.is_active == True,  # noqa: E712
         )
     ).first()
-    user = db_session.get(User, analysis.user_id)
+    user = db_session.get(User, user_id)
     if membership is None or user is None or not user.is_active:
         return None
     return Identity(
-        user_id=analysis.user_id,
-        organization_id=analysis.organization_id,
+        user_id=user_id,
+        organization_id=organization_id,
         role=membership.role,
         is_platform_admin=False,
         session_id=0,
+    )
+
+
+def _owner_identity(db_session: Session, analysis: CallAnalysis) -> Identity | None:
+    return member_identity(
+        db_session=db_session,
+        user_id=analysis.user_id,
+        organization_id=analysis.organization_id,
     )
 
 

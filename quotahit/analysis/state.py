@@ -575,7 +575,10 @@ class ResultState(rx.State):
         """Stop the job."""
         return await self._change(
             lambda db, who: service.cancel(
-                db_session=db, identity=who, analysis_id=self.analysis_id
+                db_session=db,
+                identity=who,
+                analysis_id=self.analysis_id,
+                data_dir=get_settings().data_dir,
             )
         )
 
