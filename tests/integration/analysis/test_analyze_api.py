@@ -22,12 +22,12 @@ from quotahit.analysis import audio_links, service, storage
 from quotahit.analysis.api import analyze_call_endpoint, audio_endpoint
 from quotahit.analysis.models import CallAnalysis
 from quotahit.apitokens import service as tokens
-from tests.integration.analysis.test_jobs import (
+from tests.integration.conftest import Accounts, Member, Staff
+from tests.support.analysis_document import (
     TOP_LEVEL_KEYS,
     assert_analysis_document,
     rep_share,
 )
-from tests.integration.conftest import Accounts, Member, Staff
 from tests.support.calls import RenderedCall, discovery_script, render_call
 
 ANALYZE = "/api/ai/analyze-call"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from quotahit.analysis.transcription import NO_SPEECH
-from tests.integration.analysis.test_jobs import TOP_LEVEL_KEYS, assert_analysis_document
+from tests.support.analysis_document import TOP_LEVEL_KEYS, assert_analysis_document
 from tests.support.calls import discovery_script, render_call
 from tests.unit.local.media import encode, silence, video_mp4
 
