@@ -67,15 +67,20 @@ async def transcribe_recording(
     model_id: str = "whisper-1",
     diarize: bool = False,
     max_seconds: float | None = None,
+    decoded: local_audio.DecodedAudio | None = None,
 ) -> SpeechResult:
     """Transcribe with the chosen model's keys in order, else the local Whisper, saying so.
+
+    `decoded` is the same audio already decoded by the caller (a chunk it cut itself): the
+    check and the decoding are then skipped.
 
     Raises:
         AudioError: the file is not usable audio (a video, empty, broken, too long).
     """
-    decoded = await asyncio.to_thread(
-        local_audio.decode_audio, audio, sample_rate=16_000, max_seconds=max_seconds
-    )
+    if decoded is None:
+        decoded = await asyncio.to_thread(
+            local_audio.decode_audio, audio, sample_rate=16_000, max_seconds=max_seconds
+        )
     seconds = decoded.duration_s
     model = MODELS_BY_ID[model_id]
     if STT not in model.capabilities:

@@ -185,15 +185,17 @@ async def _provider_track(
     async def one(index: int, start: float, end: float) -> list[LabelledSegment]:
         async with gate:
             piece = samples[round(start * RATE) : round(end * RATE)]
+            wav = await asyncio.to_thread(_wav, piece)
             result = await transcribe_recording(
                 gateway=gateway,
                 identity=identity,
                 module="analysis",
-                audio=_wav(piece),
+                audio=wav,
                 filename=f"call-part-{index + 1}.wav",
                 content_type="audio/wav",
                 model_id=model_id,
                 diarize=diarize,
+                decoded=local_audio.DecodedAudio(piece.tobytes(), RATE, 1, "wav"),
             )
         await asyncio.to_thread(tick.finished)
         notices.extend(n for n in result.notices if n not in notices)
