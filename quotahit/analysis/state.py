@@ -26,6 +26,7 @@ from quotahit.analysis.storage import UploadTooLarge
 from quotahit.analysis.transcript_lines import clock
 from quotahit.analysis.transcription import ANALYSIS_SPEECH_MODELS, speech_model_label
 from quotahit.db import session_scope
+from quotahit.providers.catalogue import MODELS_BY_ID
 from quotahit.settings import get_settings
 
 PAGE_SIZE = 10
@@ -527,7 +528,10 @@ class ResultState(rx.State):
         self.duration = clock(seconds)
         self.timeline = _timeline(document["transcript"], seconds)
         scored = extras.get("scoredBy", "local")
-        self.scored_by = "Built-in local engine" if scored == "local" else scored
+        model = MODELS_BY_ID.get(scored)
+        self.scored_by = (
+            "Built-in local engine" if scored == "local" else (model.label if model else scored)
+        )
 
     @rx.event(background=True)
     async def watch(self) -> None:

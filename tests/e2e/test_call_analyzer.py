@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -9,7 +10,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import E2E_KEYS
 from tests.e2e.helpers import log_in
+from tests.fakes.ai_providers import FakeAIProviders
 from tests.support.calls import discovery_script, render_call
 from tests.support.seed import SeededUser, Seeder
 from tests.unit.local.media import video_mp4
@@ -148,3 +151,43 @@ def test_two_calls_are_compared_then_one_is_deleted(
     page.locator("#confirm-delete").click()
     expect(page.locator(".history-row")).to_have_count(before - 1)
     expect(page.locator(".history-row", has_text="BrightPath")).to_have_count(0)
+
+
+def test_a_call_is_scored_again_by_a_model_with_the_users_key(
+    page: Page, app_url: str, rep: SeededUser, ai_providers: FakeAIProviders
+) -> None:
+    log_in(page, app_url, rep.email, rep.password)
+    page.goto(f"{app_url}/settings/keys")
+    openai = page.locator(".key-provider", has=page.get_by_text("OpenAI", exact=True))
+    form = openai.locator("form:has(.key-save-user)")
+    form.locator("input[name=key]").fill(E2E_KEYS["openai"][0])
+    form.locator(".key-save-user").click()
+    expect(openai.locator(".key-status").first).to_have_text("Valid")
+
+    page.goto(f"{app_url}/analyze")
+    page.locator("#mock-closing-atlas").click()
+    expect(page.locator("#score-overall")).to_be_visible(timeout=30_000)
+    ai_providers.queue_replies("openai", json.dumps(MODEL_REPLY))
+    page.locator("#rerun-model-select").click()
+    page.get_by_role("option", name="GPT-4.1", exact=True).click()
+    page.locator("#rerun").click()
+    expect(page.locator("#summary")).to_have_text(MODEL_REPLY["summary"], timeout=30_000)
+    expect(page.locator("#scored-by")).to_contain_text("GPT-4.1")
+    expect(page.locator("#score-overall")).to_contain_text("77")
+    expect(page.locator(".key-moment", has_text="Asked for the signature date")).to_be_visible()
+
+
+MODEL_REPLY = {
+    "summary": "A confident close: the rep confirmed the decision process and got a date.",
+    "scores": {
+        "overall": 77,
+        "discovery": 70,
+        "rapport": 80,
+        "objectionHandling": 75,
+        "nextSteps": 85,
+    },
+    "strengths": ["Confirmed who signs (00:00)."],
+    "improvements": ["Quantify the value before the price (00:00)."],
+    "keyMoments": [{"type": "positive", "text": "Asked for the signature date", "timeSec": 0}],
+    "nextSteps": ["Send the order form on Monday."],
+}
