@@ -22,7 +22,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from quotahit import wiring
 from quotahit.accounts.identity import AccountError, Identity
 from quotahit.analysis import audio_links, service, storage
-from quotahit.analysis.models import Status
+from quotahit.analysis.models import ACTIVE, Status
 from quotahit.analysis.storage import UploadTooLarge
 from quotahit.apitokens import service as tokens
 from quotahit.db import session_scope
@@ -143,6 +143,9 @@ async def analyze_call_endpoint(request: Request) -> Response:
             return analysis.status, analysis.error, service.document_of(analysis)
 
     status, error, document = await asyncio.to_thread(outcome)
+    while status in ACTIVE:  # the resume loop may have taken the job first: wait for it
+        await asyncio.sleep(1.0)
+        status, error, document = await asyncio.to_thread(outcome)
     if status != Status.DONE.value:
         return _error(422, error or "The call could not be analysed.", analysisId=analysis_id)
     return JSONResponse(document, headers={**NO_STORE, "X-Analysis-Id": str(analysis_id)})

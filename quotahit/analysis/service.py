@@ -42,6 +42,9 @@ from quotahit.providers.text import TextProviderError
 logger = logging.getLogger(__name__)
 
 LEASE_SECONDS = 120
+# A job that has killed its worker this many times (out of memory, a decoder crash) is failed
+# instead of being handed out again forever.
+MAX_ATTEMPTS = 3
 PROGRESS_EVERY_SECONDS = 0.5
 FAILED_AUDIO_HOURS = 24  # a failed job keeps its file this long, so "retry" needs no re-upload
 STAGE_SPANS = {
@@ -318,6 +321,7 @@ def _requeue(analysis: CallAnalysis, *, from_stage: Stage) -> None:
     analysis.cancel_requested = False
     analysis.lease_until = None
     analysis.finished_at = None
+    analysis.attempts = 0
     analysis.updated_at = utcnow()
 
 
@@ -603,6 +607,17 @@ async def run(
     if loaded is None:
         return
     analysis, identity = loaded
+    if analysis.attempts > MAX_ATTEMPTS:
+        await asyncio.to_thread(
+            _finish,
+            sessions,
+            analysis_id,
+            data_dir,
+            status=Status.FAILED,
+            error="This call could not be analysed after several attempts. Try again.",
+            error_kind="internal",
+        )
+        return
     if identity is None:
         await asyncio.to_thread(
             _finish,
@@ -663,7 +678,10 @@ async def _renew_lease(sessions: Any, analysis_id: int) -> None:
 
     while True:
         await asyncio.sleep(LEASE_SECONDS / 4)
-        await asyncio.to_thread(renew)
+        try:
+            await asyncio.to_thread(renew)
+        except Exception:
+            logger.exception("renewing the lease of analysis %s failed", analysis_id)
 
 
 async def _run_stages(

@@ -8,6 +8,7 @@ backend restart loses nothing.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,8 @@ from quotahit.analysis.transcription import ANALYSIS_SPEECH_MODELS, speech_model
 from quotahit.db import session_scope
 from quotahit.providers.catalogue import MODELS_BY_ID
 from quotahit.settings import get_settings
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 10
 POLL_SECONDS = 1.0
@@ -79,6 +82,54 @@ def _speech_options() -> list[dict[str, str]]:
         {"id": model_id, "label": speech_model_label(model_id)}
         for model_id in ANALYSIS_SPEECH_MODELS
     ]
+
+
+async def _store_upload(
+    chunks: rx.UploadChunkIterator, identity: Identity, options: dict[str, Any]
+) -> tuple[int, str]:
+    """Stream an upload into private storage and queue its analysis: (analysis id, error).
+
+    Whatever goes wrong (a cap, a refused option, a closed tab, a database error), nothing is
+    left on disk without a row that the retention sweep can find.
+    """
+    settings = get_settings()
+    sink = storage.RecordingSink(
+        settings.data_dir, identity.organization_id, settings.analysis_max_megabytes * 10**6
+    )
+    error, filename = "", ""
+    try:
+        async for chunk in chunks:
+            filename = filename or chunk.filename
+            if error:
+                continue  # the iterator must be drained even after the cap is reached
+            try:
+                await asyncio.to_thread(sink.write, chunk.data)
+            except UploadTooLarge as too_large:
+                error = str(too_large)
+        if error:
+            return 0, error
+        relative = sink.close()
+        if sink.size == 0:
+            sink.discard()
+            return 0, "The file is empty: choose the recording again."
+        with session_scope() as db_session:
+            analysis = service.create(
+                db_session=db_session,
+                identity=identity,
+                title=filename.rsplit(".", 1)[0] if filename else "Uploaded call",
+                source="upload",
+                audio_path=relative,
+                audio_bytes=sink.size,
+                retention_days=settings.recording_retention_days,
+                **options,
+            )
+            return analysis.id or 0, ""
+    except AccountError as refused:
+        sink.discard()
+        return 0, str(refused)
+    except BaseException:
+        sink.discard()
+        raise
 
 
 class AnalyzerState(rx.State):
@@ -250,41 +301,11 @@ class AnalyzerState(rx.State):
             async with self:
                 self.uploading, self.upload_error = False, "Your session has ended: log in."
             return None
-        settings = get_settings()
-        sink = storage.RecordingSink(
-            settings.data_dir, identity.organization_id, settings.analysis_max_megabytes * 10**6
-        )
-        error, filename = "", ""
-        async for chunk in chunks:
-            filename = filename or chunk.filename
-            if error:
-                continue  # the iterator must be drained even after the cap is reached
-            try:
-                await asyncio.to_thread(sink.write, chunk.data)
-            except UploadTooLarge as too_large:
-                error = str(too_large)
-        relative = sink.close() if not error else ""
-        if not error and sink.size == 0:
-            error = "The file is empty: choose the recording again."
-            sink.discard()
-        analysis_id = 0
-        if not error:
-            try:
-                with session_scope() as db_session:
-                    analysis = service.create(
-                        db_session=db_session,
-                        identity=identity,
-                        title=filename.rsplit(".", 1)[0] if filename else "Uploaded call",
-                        source="upload",
-                        audio_path=relative,
-                        audio_bytes=sink.size,
-                        retention_days=settings.recording_retention_days,
-                        **options,
-                    )
-                    analysis_id = analysis.id or 0
-            except AccountError as refused:
-                storage.delete(settings.data_dir, relative)
-                error = str(refused)
+        try:
+            analysis_id, error = await _store_upload(chunks, identity, options)
+        except Exception:
+            logger.exception("an upload failed")
+            analysis_id, error = 0, "The upload failed: try again."
         async with self:
             self.uploading = False
             self.upload_error = error
@@ -535,15 +556,12 @@ class ResultState(rx.State):
 
     @rx.event(background=True)
     async def watch(self) -> None:
-        """Follow a running job's row once a second until it finishes or the page changes."""
-        async with self:
-            watched = self.analysis_id
+        """Follow the shown job's row once a second until it finishes (whichever analysis the
+        page shows now: moving to another one keeps the same watcher)."""
         try:
             while True:
                 await asyncio.sleep(POLL_SECONDS)
                 async with self:
-                    if self.analysis_id != watched:
-                        return
                     identity = await identity_of(self)
                     if identity is None:
                         return

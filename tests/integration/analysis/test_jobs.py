@@ -348,6 +348,32 @@ async def test_a_job_whose_worker_died_is_resumed_when_its_lease_runs_out(
     )
 
 
+async def test_a_job_that_keeps_killing_its_worker_is_failed_not_retried_forever(
+    jobs: Jobs, team: Staff
+) -> None:
+    analysis = jobs.mock(team.rep)
+    jobs.accounts.set(
+        CallAnalysis,
+        {
+            "status": Status.RUNNING.value,
+            "attempts": service.MAX_ATTEMPTS,
+            "lease_until": utcnow() - timedelta(seconds=1),
+        },
+        CallAnalysis.id == analysis.id,
+    )
+    failed = await jobs.run(analysis.id)
+    assert failed.status == Status.FAILED.value
+    assert "several attempts" in failed.error
+    retried = jobs.accounts.call(
+        service.retry,
+        identity=team.rep.identity,
+        analysis_id=analysis.id,
+        data_dir=jobs.data_dir,
+    )
+    assert (retried.status, retried.attempts) == (Status.QUEUED.value, 0)
+    assert (await jobs.run(analysis.id)).status == Status.DONE.value
+
+
 async def test_a_job_cancelled_while_its_worker_was_dead_ends_cancelled_without_its_audio(
     jobs: Jobs, team: Staff
 ) -> None:
@@ -611,7 +637,8 @@ async def test_rerun_judges_a_finished_call_again_from_the_analysing_stage(
     requeued = rerun("closing")
     assert (requeued.status, requeued.stage, requeued.focus) == ("queued", "analysing", "closing")
     after = await jobs.run(analysis.id)
-    assert (after.status, after.focus, after.attempts) == ("done", "closing", 2)
+    # Attempts count again from each re-run.
+    assert (after.status, after.focus, after.attempts) == ("done", "closing", 1)
     old, new = service.document_of(before), service.document_of(after)
     assert new["metrics"] == old["metrics"]
     assert new["transcript"] == old["transcript"]
@@ -653,7 +680,7 @@ async def test_a_silent_recording_fails_with_the_no_speech_message_and_can_be_re
         "",
     )
     again = await jobs.run(analysis.id)
-    assert (again.status, again.error, again.attempts) == ("failed", NO_SPEECH, 2)
+    assert (again.status, again.error, again.attempts) == ("failed", NO_SPEECH, 1)
 
 
 async def test_one_voice_fails_with_the_one_voice_message(jobs: Jobs, team: Staff) -> None:
