@@ -7,7 +7,6 @@ its own machine, which is what Ollama on localhost needs.
 
 from __future__ import annotations
 
-import ipaddress
 import secrets
 import socket
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from quotahit.db import tenant_select
 from quotahit.keys.crypto import Keyring, associated_data
 from quotahit.keys.models import CustomEndpoint
 from quotahit.keys.service import Scope, owner_of, require_scope
+from quotahit.web.addresses import address_blocked
 
 Resolver = type(socket.getaddrinfo)
 
@@ -49,13 +49,6 @@ class ResolvedEndpoint:
         return f"ResolvedEndpoint(source={self.source}, base_url={self.base_url})"
 
 
-def _blocked(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return not ip.is_global or ip.is_multicast
-
-
 def check_base_url(
     raw: str, *, allow_private: bool, resolver: Resolver = socket.getaddrinfo
 ) -> str:
@@ -72,7 +65,7 @@ def check_base_url(
         infos = resolver(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
     except OSError as error:
         raise AccountError(f"{parts.hostname} does not resolve.") from error
-    if any(_blocked(str(info[4][0])) for info in infos):
+    if any(address_blocked(str(info[4][0])) for info in infos):
         raise AccountError(
             "That address points into a private network. QuotaHit can only reach public servers."
         )

@@ -1,0 +1,1 @@
+"""Fetching pages from the public web on a user's behalf."""
