@@ -1,0 +1,1 @@
+"""Practice role-play catalogue: the AI buyers, scenarios and training focuses a rep picks from."""
