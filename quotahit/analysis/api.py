@@ -25,27 +25,21 @@ from quotahit.analysis import audio_links, service, storage
 from quotahit.analysis.models import ACTIVE, Status
 from quotahit.analysis.storage import UploadTooLarge
 from quotahit.apitokens import service as tokens
+from quotahit.apitokens.http import NO_STORE, bearer_token
+from quotahit.apitokens.http import error_response as _error
 from quotahit.db import session_scope
 from quotahit.settings import get_settings
 
-NO_STORE = {"Cache-Control": "no-store"}
 COPY_CHUNK = 1024 * 1024
 JSON_MAX_BYTES = 64 * 1024
 
 
-def _error(status: int, message: str, **extra: Any) -> JSONResponse:
-    headers = dict(NO_STORE)
-    if status == 401:
-        headers["WWW-Authenticate"] = 'Bearer realm="quotahit"'
-    return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
-
-
 def _authenticate(request: Request) -> Identity | None:
-    scheme, _, raw = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not raw.strip():
+    raw = bearer_token(request)
+    if raw is None:
         return None
     with session_scope() as db_session:
-        return tokens.authenticate(db_session=db_session, raw=raw.strip())
+        return tokens.authenticate(db_session=db_session, raw=raw)
 
 
 async def _receive_raw(request: Request, sink: storage.RecordingSink) -> None:

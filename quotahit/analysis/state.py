@@ -572,14 +572,21 @@ class ResultState(rx.State):
             async with self:
                 self._watching = False
 
-    async def _change(self, action: Any) -> Any:
+    async def _change(self, action: Any, **options: Any) -> Any:
+        """Apply a service action to the shown analysis (the service checks who may), then
+        follow the job if it was queued again."""
         identity = await identity_of(self)
         if identity is None:
             return None
         self.action_error = ""
         try:
             with session_scope() as db_session:
-                analysis = action(db_session, identity)
+                analysis = action(
+                    db_session=db_session,
+                    identity=identity,
+                    analysis_id=self.analysis_id,
+                    **options,
+                )
                 queued = analysis is not None and analysis.status == Status.QUEUED.value
         except (AccountError, ValueError) as refused:
             self.action_error = str(refused)
@@ -595,48 +602,24 @@ class ResultState(rx.State):
     @rx.event
     async def cancel(self) -> Any:
         """Stop the job."""
-        return await self._change(
-            lambda db, who: service.cancel(
-                db_session=db,
-                identity=who,
-                analysis_id=self.analysis_id,
-                data_dir=get_settings().data_dir,
-            )
-        )
+        return await self._change(service.cancel, data_dir=get_settings().data_dir)
 
     @rx.event
     async def retry(self) -> Any:
         """Run a failed or cancelled job again."""
-        return await self._change(
-            lambda db, who: service.retry(
-                db_session=db,
-                identity=who,
-                analysis_id=self.analysis_id,
-                data_dir=get_settings().data_dir,
-            )
-        )
+        return await self._change(service.retry, data_dir=get_settings().data_dir)
 
     @rx.event
     async def extract_audio(self) -> Any:
         """Analyse the audio track of the video that was refused."""
         return await self._change(
-            lambda db, who: service.retry(
-                db_session=db,
-                identity=who,
-                analysis_id=self.analysis_id,
-                data_dir=get_settings().data_dir,
-                extract_audio=True,
-            )
+            service.retry, data_dir=get_settings().data_dir, extract_audio=True
         )
 
     @rx.event
     async def swap_speakers(self) -> Any:
         """The other voice is the rep: analyse again."""
-        return await self._change(
-            lambda db, who: service.swap_speakers(
-                db_session=db, identity=who, analysis_id=self.analysis_id
-            )
-        )
+        return await self._change(service.swap_speakers)
 
     @rx.event
     def set_rerun_model(self, value: str) -> None:
@@ -652,16 +635,7 @@ class ResultState(rx.State):
     @rx.event
     async def rerun(self) -> Any:
         """Judge the call again with the chosen model and focus."""
-        model_id, focus = self.rerun_model, self.rerun_focus
-        return await self._change(
-            lambda db, who: service.rerun(
-                db_session=db,
-                identity=who,
-                analysis_id=self.analysis_id,
-                model_id=model_id,
-                focus=focus,
-            )
-        )
+        return await self._change(service.rerun, model_id=self.rerun_model, focus=self.rerun_focus)
 
     @rx.event
     async def delete(self) -> Any:

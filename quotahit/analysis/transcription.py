@@ -99,7 +99,9 @@ def _decode(path: Path, max_seconds: float | None, allow_video: bool) -> list[np
 def _is_two_sides(tracks: list[np.ndarray]) -> bool:
     if len(tracks) != 2:
         return False
-    left, right = (track.astype(np.float32) for track in tracks)
+    # Every 16th sample is plenty to tell copies apart, and a two-hour stereo call then needs
+    # tens of megabytes here, not gigabytes.
+    left, right = (track[::16].astype(np.float32) for track in tracks)
     level = float(np.abs(left).mean() + np.abs(right).mean()) / 2
     return level > 0 and float(np.abs(left - right).mean()) > SAME_CHANNEL_RATIO * level
 
@@ -111,8 +113,13 @@ def _speech_seconds(samples: np.ndarray) -> float:
 def _mix(tracks: list[np.ndarray]) -> np.ndarray:
     if len(tracks) == 1:
         return tracks[0]
-    mixed = np.mean(np.stack([track.astype(np.int32) for track in tracks]), axis=0)
-    return mixed.astype(np.int16)
+    # Each channel is divided before adding, so the sum fits in int16 without a wider copy of
+    # the whole call.
+    count = len(tracks)
+    mixed = tracks[0] // count
+    for track in tracks[1:]:
+        mixed += track // count
+    return mixed
 
 
 def _wav(samples: np.ndarray) -> bytes:
@@ -327,12 +334,7 @@ def _channel_turns(
     spans = [(start, end, label) for start, end in vad.speech_segments(samples.tobytes(), RATE)]
     if not spans:
         return []
-    timed_words = [(w.start, w.end, w.text) for s in words for w in s.words]
-    if timed_words:
-        labelled = speakers.label_words(timed_words, spans)
-    else:
-        labelled = speakers.label_segments([(s.start, s.end, s.text) for s in segments], spans)
-    return clip_to_speech(labelled, spans)
+    return _turns_within(spans, segments, words)
 
 
 def _diarize_mono(
@@ -352,6 +354,16 @@ def _diarize_mono(
         raise AnalysisError(ONE_VOICE) from None
     except speakers.NoSpeechError:
         raise AnalysisError(NO_SPEECH) from None
+    return _turns_within(spans, segments, words)
+
+
+def _turns_within(
+    spans: Sequence[tuple[float, float, str]],
+    segments: list[LabelledSegment],
+    words: list[local_stt.Segment],
+) -> list[LabelledSegment]:
+    """Words (or, without word timing, segments) given the speaker of the spans they fall in,
+    grouped into turns and trimmed to the voiced audio."""
     timed_words = [(w.start, w.end, w.text) for s in words for w in s.words]
     if timed_words:
         labelled = speakers.label_words(timed_words, spans)

@@ -8,24 +8,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from quotahit.apitokens import service as tokens
+from quotahit.apitokens.http import NO_STORE, bearer_token
+from quotahit.apitokens.http import error_response as _error
 from quotahit.db import session_scope
 from quotahit.usage import service as usage
-
-NO_STORE = {"Cache-Control": "no-store"}
-
-
-def _error(status: int, message: str) -> JSONResponse:
-    headers = dict(NO_STORE)
-    if status == 401:
-        headers["WWW-Authenticate"] = 'Bearer realm="quotahit"'
-    return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
 async def usage_endpoint(request: Request) -> JSONResponse:
     """Usage over `days` (1-366, default 30); `scope=organization` for admins."""
-    authorization = request.headers.get("authorization", "")
-    scheme, _, raw = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not raw.strip():
+    raw = bearer_token(request)
+    if raw is None:
         return _error(401, "Send a personal API token: Authorization: Bearer qh_...")
     try:
         days = int(request.query_params.get("days", "30"))
@@ -37,7 +29,7 @@ async def usage_endpoint(request: Request) -> JSONResponse:
     if scope not in {"me", "organization"}:
         return _error(400, "scope is me or organization")
     with session_scope() as db_session:
-        identity = tokens.authenticate(db_session=db_session, raw=raw.strip())
+        identity = tokens.authenticate(db_session=db_session, raw=raw)
         if identity is None:
             return _error(401, "This token is not valid, or was revoked")
         if scope == "organization" and not identity.is_admin:
