@@ -9,10 +9,14 @@ from quotahit.admin import pages as admin_pages
 from quotahit.analysis import api as analysis_api
 from quotahit.analysis import jobs as analysis_jobs
 from quotahit.analysis import pages as analysis_pages
+from quotahit.coach import api as coach_api
+from quotahit.coach import pages as coach_pages
 from quotahit.dashboard import pages as dashboard_pages
 from quotahit.home import pages as home_pages
 from quotahit.keys import pages as keys_pages
 from quotahit.outbox import pages as outbox_pages
+from quotahit.practice import api as practice_api
+from quotahit.practice import pages as practice_pages
 from quotahit.settings import get_settings
 from quotahit.team import pages as team_pages
 from quotahit.ui import theme
@@ -24,10 +28,12 @@ PAGE_MODULES = (
     accounts_pages,
     admin_pages,
     analysis_pages,
+    coach_pages,
     dashboard_pages,
     home_pages,
     keys_pages,
     outbox_pages,
+    practice_pages,
     team_pages,
     usage_pages,
 )
@@ -38,6 +44,11 @@ api = Starlette(
     routes=[
         Route("/api/usage", usage_api.usage_endpoint, methods=["GET"]),
         Route("/api/ai/analyze-call", analysis_api.analyze_call_endpoint, methods=["POST"]),
+        Route("/api/ai/coach", coach_api.coach_endpoint, methods=["POST"]),
+        Route("/api/ai/chat", coach_api.chat_endpoint, methods=["POST"]),
+        Route("/api/ai/summarize", coach_api.summarize_endpoint, methods=["POST"]),
+        Route("/api/ai/research", coach_api.research_endpoint, methods=["POST"]),
+        Route("/api/ai/text-practice", practice_api.text_practice_endpoint, methods=["POST"]),
         Route(
             "/api/analyses/{analysis_id:int}/audio",
             analysis_api.audio_endpoint,

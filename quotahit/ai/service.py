@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,6 +63,18 @@ class AnswerDone:
 
 
 AnswerEvent = TextDelta | Notice | AnswerDone
+
+
+@dataclass(frozen=True)
+class LocalReply:
+    """What the built-in engine answered, and the passages or documents it drew on."""
+
+    text: str
+    citations: list[str] = field(default_factory=list)
+
+
+# A feature's own offline answerer (the coach's retrieval, the practice buyer's dialogue manager).
+LocalEngine = Callable[[Sequence[ChatMessage]], Awaitable[LocalReply]]
 
 
 @dataclass(frozen=True)
@@ -247,9 +259,14 @@ async def stream_answer(
     max_tokens: int = 1024,
     fallbacks: Sequence[str] | None = None,
     local_fallback: bool = True,
+    local_engine: LocalEngine | None = None,
 ) -> AsyncIterator[AnswerEvent]:
     """Stream an answer from the chosen model, failing over key by key, then model by model,
-    and finally to the local engine (unless the caller needs a model, e.g. to score a call)."""
+    and finally to the local engine (unless the caller needs a model, e.g. to score a call).
+
+    `local_engine` replaces the default playbook quote for features with their own offline
+    logic; it is metered like every call, at zero cost.
+    """
     reasons: list[str] = []
     for model in candidates(model_id, fallbacks) if model_id != "local" else ():
         usable, unusable = _usable_keys(gateway, identity, model)
@@ -287,18 +304,37 @@ async def stream_answer(
         yield Notice(
             "Answering from the built-in local engine: " + "; ".join(reasons or ["no key"]) + "."
         )
-    async for event in _answer_locally(gateway, identity, module, messages):
+    async for event in _answer_locally(
+        gateway, identity, module, messages, local_engine or quote_playbook
+    ):
         yield event
 
 
-async def _answer_locally(
-    gateway: Gateway, identity: Identity, module: str, messages: Sequence[ChatMessage]
-) -> AsyncIterator[AnswerEvent]:
-    """The local engine: quote the playbook (metered at zero cost, like every call)."""
-    started = time.perf_counter()
+async def quote_playbook(messages: Sequence[ChatMessage]) -> LocalReply:
+    """The default local engine: the playbook passages that best answer the last question."""
     question = next((m.content for m in reversed(messages) if m.role == "user"), "")
     local = await asyncio.to_thread(brain_answer.answer, question)
-    yield TextDelta(local.text)
+    return LocalReply(local.text, [hit.title for hit in local.sources])
+
+
+LOCAL_CHUNK_WORDS = 6
+
+
+async def _answer_locally(
+    gateway: Gateway,
+    identity: Identity,
+    module: str,
+    messages: Sequence[ChatMessage],
+    engine: LocalEngine,
+) -> AsyncIterator[AnswerEvent]:
+    """Run the local engine (metered at zero cost, like every call) and stream its text."""
+    started = time.perf_counter()
+    local = await engine(messages)
+    # Streamed a few words at a time, so a local answer reads like every other one.
+    words = local.text.split(" ")
+    for start in range(0, len(words), LOCAL_CHUNK_WORDS):
+        chunk = " ".join(words[start : start + LOCAL_CHUNK_WORDS])
+        yield TextDelta(chunk if start + LOCAL_CHUNK_WORDS >= len(words) else chunk + " ")
     meter_call(
         gateway,
         CallRecord(
@@ -306,7 +342,7 @@ async def _answer_locally(
             latency_ms=round((time.perf_counter() - started) * 1000),
         ),
     )
-    yield AnswerDone("local", "local", 0, 0, 0.0, [hit.title for hit in local.sources])
+    yield AnswerDone("local", "local", 0, 0, 0.0, local.citations)
 
 
 @dataclass(frozen=True)

@@ -226,6 +226,71 @@ def create_mock(
     )
 
 
+TEXT_WORDS_PER_MINUTE = 150.0
+TEXT_PAUSE_SECONDS = 0.8
+TEXT_NOTICE = (
+    "This was a typed role-play: talk time, pace and pauses are estimated from word counts "
+    "(150 words a minute), so judge the wording, not the timing."
+)
+
+
+def text_segments(turns: Sequence[tuple[str, str]]) -> list[LabelledSegment]:
+    """A typed conversation as timed segments ("Rep" / "Prospect"), spoken at an even pace."""
+    segments: list[LabelledSegment] = []
+    clock_at = 0.0
+    for speaker, text in turns:
+        words = len(text.split())
+        if not words:
+            continue
+        seconds = max(1.0, words / TEXT_WORDS_PER_MINUTE * 60)
+        start = clock_at + (TEXT_PAUSE_SECONDS if segments else 0.0)
+        segments.append(
+            LabelledSegment(
+                round(start, 2),
+                round(start + seconds, 2),
+                text,
+                "Rep" if speaker == "rep" else "Prospect",
+            )
+        )
+        clock_at = start + seconds
+    return segments
+
+
+def create_from_text(
+    *,
+    db_session: Session,
+    identity: Identity,
+    title: str,
+    turns: Sequence[tuple[str, str]],
+    focus: str,
+    model_id: str,
+    source: str = "practice",
+) -> CallAnalysis:
+    """A queued analysis of a typed conversation (speaker "rep" or "buyer", text)."""
+    segments = text_segments(turns)
+    if not any(segment.speaker == "Rep" for segment in segments):
+        raise AccountError("There is nothing of yours to score yet: write to the buyer first.")
+    analysis = create(
+        db_session=db_session,
+        identity=identity,
+        title=title,
+        source=source,
+        focus=focus,
+        model_id=model_id,
+        rep_hint="Rep",
+    )
+    analysis.segments_json = json.dumps([s.__dict__ for s in segments])
+    analysis.audio_seconds = max(s.end for s in segments)
+    analysis.speech_model_id = "text"
+    analysis.stage = Stage.ANALYSING.value
+    analysis.progress = STAGE_SPANS[Stage.ANALYSING.value][0]
+    analysis.notices_json = json.dumps([TEXT_NOTICE])
+    db_session.add(analysis)
+    db_session.commit()
+    db_session.refresh(analysis)
+    return analysis
+
+
 def _can_see(identity: Identity, analysis: CallAnalysis) -> bool:
     return (
         analysis.user_id == identity.user_id
@@ -693,7 +758,7 @@ async def _run_stages(
     progress: ProgressWriter,
 ) -> None:
     sessions = gateway.sessions
-    notices: list[str] = []
+    notices: list[str] = [TEXT_NOTICE] if analysis.speech_model_id == "text" else []
     segments = segments_of(analysis)
     if not segments:
         if not _audio_exists(data_dir, analysis):

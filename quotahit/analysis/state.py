@@ -484,6 +484,8 @@ class ResultState(rx.State):
         self.transcribed_by = (
             "Mock transcript"
             if analysis.source == "mock"
+            else "Typed role-play"
+            if analysis.speech_model_id == "text"
             else speech_model_label(analysis.speech_model_id)
         )
         self.rep_reason = analysis.rep_reason

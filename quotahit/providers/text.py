@@ -2,14 +2,17 @@
 
 Every adapter yields `TextDelta`s as tokens arrive and ends with one `TextDone` carrying the
 usage the provider reported; any failure becomes a `TextProviderError` that says whether trying
-again (or another key or provider) may help.
+again (or another key or provider) may help. A user turn may carry images for vision models; it is
+then sent as the provider's content parts, and every other turn stays a plain string.
 """
 
 from __future__ import annotations
 
+import base64
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import anthropic
 import httpx2
@@ -19,11 +22,38 @@ from quotahit.providers.errors import ProviderError
 
 
 @dataclass(frozen=True)
+class ImagePart:
+    """An image sent inline with a user turn.
+
+    Use PNG, JPEG, GIF or WebP (`mime` "image/png", ...): the types every supported provider takes.
+    """
+
+    mime: str
+    data: bytes
+
+    @property
+    def base64_data(self) -> str:
+        return base64.b64encode(self.data).decode("ascii")
+
+    @property
+    def data_url(self) -> str:
+        return f"data:{self.mime};base64,{self.base64_data}"
+
+
+@dataclass(frozen=True)
 class ChatMessage:
-    """One turn of a conversation; `system` turns become the provider's instructions."""
+    """One turn of a conversation; `system` turns become the provider's instructions.
+
+    Only user turns may carry images: the providers refuse them in system and assistant turns.
+    """
 
     role: str  # system | user | assistant
     content: str
+    images: tuple[ImagePart, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.images and self.role != "user":
+            raise ValueError(f"a {self.role} turn cannot carry images, only a user turn")
 
 
 @dataclass(frozen=True)
@@ -87,10 +117,54 @@ def _translate(provider: str, error: Exception) -> TextProviderError:
 _FAILURES = (openai.APIError, anthropic.APIError, httpx2.HTTPError, json.JSONDecodeError)
 
 
-def _split_system(messages: Sequence[ChatMessage]) -> tuple[str, list[dict[str, str]]]:
+Content = str | list[dict[str, Any]]
+
+
+def _text_parts(part_type: str, text: str) -> list[dict[str, Any]]:
+    # Anthropic refuses an empty text block, so an image-only turn gets no text part anywhere.
+    return [{"type": part_type, "text": text}] if text else []
+
+
+def _responses_content(message: ChatMessage) -> Content:
+    if not message.images:
+        return message.content
+    images = [
+        # The SDK's ResponseInputImageParam requires `detail`; "auto" is the API's default.
+        {"type": "input_image", "image_url": image.data_url, "detail": "auto"}
+        for image in message.images
+    ]
+    return _text_parts("input_text", message.content) + images
+
+
+def _anthropic_content(message: ChatMessage) -> Content:
+    if not message.images:
+        return message.content
+    images = [
+        {
+            "type": "image",
+            "source": {"type": "base64", "media_type": image.mime, "data": image.base64_data},
+        }
+        for image in message.images
+    ]
+    # Anthropic's vision guide puts images before the text that asks about them.
+    return images + _text_parts("text", message.content)
+
+
+def _chat_content(message: ChatMessage) -> Content:
+    if not message.images:
+        return message.content
+    images = [
+        {"type": "image_url", "image_url": {"url": image.data_url}} for image in message.images
+    ]
+    return _text_parts("text", message.content) + images
+
+
+def _split_system(
+    messages: Sequence[ChatMessage], content: Callable[[ChatMessage], Content]
+) -> tuple[str, list[dict[str, Any]]]:
     system = "\n\n".join(message.content for message in messages if message.role == "system")
     turns = [
-        {"role": message.role, "content": message.content}
+        {"role": message.role, "content": content(message)}
         for message in messages
         if message.role != "system"
     ]
@@ -135,7 +209,7 @@ async def _openai_responses(
     max_tokens: int,
     request_timeout: float,
 ) -> AsyncIterator[TextEvent]:
-    system, turns = _split_system(messages)
+    system, turns = _split_system(messages, _responses_content)
     async with openai.AsyncOpenAI(
         api_key=secret, base_url=base_url, timeout=request_timeout, max_retries=0
     ) as client:
@@ -170,7 +244,7 @@ async def _anthropic_messages(
     max_tokens: int,
     request_timeout: float,
 ) -> AsyncIterator[TextEvent]:
-    system, turns = _split_system(messages)
+    system, turns = _split_system(messages, _anthropic_content)
     async with anthropic.AsyncAnthropic(
         api_key=secret, base_url=base_url, timeout=request_timeout, max_retries=0
     ) as client:
@@ -203,7 +277,7 @@ async def _chat_completions(
     ) as client:
         stream = await client.chat.completions.create(
             model=model,
-            messages=[{"role": m.role, "content": m.content} for m in messages],  # type: ignore[misc]
+            messages=[{"role": m.role, "content": _chat_content(m)} for m in messages],  # type: ignore[misc]
             max_tokens=max_tokens,
             stream=True,
             stream_options={"include_usage": True},

@@ -12,11 +12,11 @@ from quotahit.ui import theme
 def card(*children: rx.Component, **props: Any) -> rx.Component:
     """A Graphite card with a Gunmetal border."""
     extra_class = props.pop("class_name", "")
+    props.setdefault("width", "100%")
     return rx.box(
         *children,
         class_name=f"qh-card {extra_class}".strip(),
         padding="1.25em",
-        width="100%",
         **props,
     )
 

@@ -29,6 +29,8 @@ class NavItem:
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Dashboard", "layout_dashboard", "/dashboard"),
+    NavItem("AI Coach", "message_square_text", "/coach"),
+    NavItem("Text practice", "messages_square", "/practice"),
     NavItem("Call analyzer", "audio_lines", "/analyze"),
     NavItem("Team", "users", "/team"),
     NavItem("Usage", "chart_no_axes_column", "/usage"),

@@ -26,6 +26,13 @@ reply tokens, a per-token delay, the allowed models and a failure `mode`. To scr
 (Chat Completions, Responses, Messages) in turn, split into word tokens; once the queue is empty the
 provider answers with its `reply_tokens` again.
 
+Text requests may send a turn's content as a list of parts, shaped as each API shapes them: Chat
+Completions `text` / `image_url`, Responses `input_text` / `input_image`, Messages `text` / `image`.
+A part in another API's shape, a text part without text (or an empty one, for Anthropic) or an
+image that is not a PNG, JPEG, GIF or WebP in valid base64 (or a web address) gets that provider's
+400. `request.images` decodes what a request carried (`ReceivedImage`: role, media type and bytes,
+or the web address), and each image counts `IMAGE_TOKENS` prompt tokens, not its base64 size.
+
 * "ok": the normal answer (JSON, or SSE when the body has `"stream": true`).
 * "unauthorized" 401, "forbidden" 403, "model_not_found" 404, "rate_limited" 429 (+ `retry-after`),
   "server_error" 500, "overloaded" (529 for Anthropic, 503 elsewhere): each with that provider's
@@ -43,6 +50,7 @@ values redacted to their last 4 characters.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import math
@@ -208,6 +216,25 @@ class ReceivedRequest:
     @property
     def stream(self) -> bool:
         return isinstance(self.body, dict) and self.body.get("stream") is True
+
+    @property
+    def images(self) -> list[ReceivedImage]:
+        """The images the turns carried, in order; raises ValueError on one the fake refused."""
+        return [
+            _image(role, part)
+            for _, role, part in _turn_parts(self.body)
+            if isinstance(part, dict) and part.get("type") in _IMAGE_PARTS
+        ]
+
+
+@dataclass(frozen=True)
+class ReceivedImage:
+    """An image a text request carried, whichever API's content part held it."""
+
+    role: str
+    media_type: str | None  # None for an image sent by web address
+    data: bytes | None  # the decoded base64; None for an image sent by web address
+    url: str | None  # the web address; None for an inline (base64) image
 
 
 @dataclass
@@ -614,8 +641,119 @@ def _sse(data: Any, event: str | None = None) -> str:
 
 
 def _estimate_tokens(value: Any) -> int:
-    """A deterministic stand-in for the prompt token count: a token per 4 characters of JSON."""
-    return max(1, len(json.dumps(value)) // 4) if value else 1
+    """A deterministic stand-in for the prompt token count.
+
+    A token per 4 characters of JSON, and `IMAGE_TOKENS` per image part instead of its base64 size.
+    """
+    if not value:
+        return 1
+    text, images = _split_images(value)
+    return max(1, len(json.dumps(text)) // 4) + images * IMAGE_TOKENS
+
+
+def _split_images(value: Any) -> tuple[Any, int]:
+    """`value` without its image parts (they only sit in content lists), and how many it had."""
+    if isinstance(value, dict):
+        split = {key: _split_images(item) for key, item in value.items()}
+        return {key: kept for key, (kept, _) in split.items()}, sum(n for _, n in split.values())
+    if not isinstance(value, list):
+        return value, 0
+    kept_items, images = [], 0
+    for item in value:
+        if isinstance(item, dict) and item.get("type") in _IMAGE_PARTS:
+            images += 1
+        else:
+            kept, inner = _split_images(item)
+            kept_items.append(kept)
+            images += inner
+    return kept_items, images
+
+
+# Content parts of text requests.
+
+Api = Literal["chat", "responses", "messages"]
+
+# Each API's (text part, image part) types: another API's type is refused, unknown ones pass.
+_PART_TYPES: dict[Api, tuple[str, str]] = {
+    "chat": ("text", "image_url"),
+    "responses": ("input_text", "input_image"),
+    "messages": ("text", "image"),
+}
+_KNOWN_PARTS = frozenset(kind for pair in _PART_TYPES.values() for kind in pair)
+_IMAGE_PARTS = frozenset(image for _, image in _PART_TYPES.values())
+_IMAGE_MEDIA_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+IMAGE_TOKENS = 85  # OpenAI's price of a low-detail image: one fixed count for every image
+
+
+def _turn_parts(body: Any) -> Iterator[tuple[str, str, Any]]:
+    """(where, role, part) for each content part of a text request's turns."""
+    key = "messages" if isinstance(body, dict) and "messages" in body else "input"
+    turns = body.get(key) if isinstance(body, dict) else None
+    for index, turn in enumerate(turns if isinstance(turns, list) else []):
+        content = turn.get("content") if isinstance(turn, dict) else None
+        for number, part in enumerate(content if isinstance(content, list) else []):
+            yield f"{key}[{index}].content[{number}]", str(turn.get("role")), part
+
+
+def _content_problem(api: Api, body: dict[str, Any]) -> str | None:
+    """Why the API would refuse the turns' content parts, or None when it would take them."""
+    text_type, image_type = _PART_TYPES[api]
+    for where, role, part in _turn_parts(body):
+        kind = part.get("type") if isinstance(part, dict) else None
+        if kind is None:
+            return f"{where}.type: Field required"
+        if kind in _KNOWN_PARTS - {text_type, image_type}:
+            return f"{where}.type: Invalid value: '{kind}'"
+        if kind == text_type and not isinstance(part.get("text"), str):
+            return f"{where}.text: Field required"
+        if kind == text_type and api == "messages" and not part["text"]:
+            return f"{where}: text content blocks must be non-empty"
+        if kind == image_type:
+            try:
+                _image(role, part)
+            except ValueError as error:
+                return f"{where}: {error}"
+    return None
+
+
+def _image(role: str, part: dict[str, Any]) -> ReceivedImage:
+    """Decode one image part of any API; ValueError says what is wrong with it."""
+    if part.get("type") == "image":
+        source = part.get("source")
+        if not isinstance(source, dict):
+            raise ValueError("source: Field required")
+        if source.get("type") == "url":
+            if not isinstance(source.get("url"), str):
+                raise ValueError("source.url: Field required")
+            return ReceivedImage(role, None, None, source["url"])
+        if source.get("type") != "base64":
+            raise ValueError("source.type: expected 'base64' or 'url'")
+        media_type = _media_type(source.get("media_type"))
+        return ReceivedImage(role, media_type, _base64(source.get("data")), None)
+    url = part.get("image_url")
+    if part.get("type") == "image_url":
+        url = url.get("url") if isinstance(url, dict) else None
+    if not isinstance(url, str) or not url:
+        raise ValueError("image_url: Field required")
+    if not url.startswith("data:"):
+        return ReceivedImage(role, None, None, url)
+    head, comma, payload = url.removeprefix("data:").partition(",")
+    media_type, _, encoding = head.partition(";")
+    if not comma or encoding != "base64":
+        raise ValueError("image_url: expected a base64 data URL")
+    return ReceivedImage(role, _media_type(media_type), _base64(payload), None)
+
+
+def _media_type(value: Any) -> str:
+    if value not in _IMAGE_MEDIA_TYPES:
+        raise ValueError(f"media_type: '{value}' is not one of {sorted(_IMAGE_MEDIA_TYPES)}")
+    return value
+
+
+def _base64(value: Any) -> bytes:
+    if not isinstance(value, str) or not value:
+        raise ValueError("data: Field required")
+    return base64.b64decode(value, validate=True)  # binascii.Error is a ValueError
 
 
 def _limited(state: ProviderState, limit: Any) -> tuple[list[str], bool]:
@@ -846,6 +984,8 @@ def _chat(state: ProviderState, body: dict, model: str | None, query: dict) -> _
     if not model or not isinstance(body.get("messages"), list) or not body["messages"]:
         missing = "model" if not model else "messages"
         return _error(provider, "bad_request", f"Missing required parameter: '{missing}'.")
+    if problem := _content_problem("chat", body):
+        return _error(provider, "bad_request", problem)
     limit = body.get("max_completion_tokens", body.get("max_tokens"))
     tokens, cut = _limited(state, limit)
     finish = "length" if cut else "stop"
@@ -913,6 +1053,8 @@ def _responses(state: ProviderState, body: dict, model: str | None, query: dict)
     """OpenAI Responses API, plain and streamed."""
     if not model:
         return _error("openai", "bad_request", "Missing required parameter: 'model'.")
+    if problem := _content_problem("responses", body):
+        return _error("openai", "bad_request", problem)
     tokens, cut = _limited(state, body.get("max_output_tokens"))
     text = "".join(tokens)
     input_tokens = _estimate_tokens([body.get("instructions"), body.get("input")])
@@ -1051,6 +1193,8 @@ def _messages(state: ProviderState, body: dict, model: str | None, query: dict) 
     for required in ("model", "max_tokens", "messages"):
         if body.get(required) in (None, "", []):
             return _error("anthropic", "bad_request", f"{required}: Field required")
+    if problem := _content_problem("messages", body):
+        return _error("anthropic", "bad_request", problem)
     tokens, cut = _limited(state, body["max_tokens"])
     stop_reason = "max_tokens" if cut else "end_turn"
     input_tokens = _estimate_tokens([body.get("system"), body["messages"]])

@@ -1,0 +1,1 @@
+"""The AI coach: chat grounded in the user's own materials, research mode, conversations."""

@@ -1,0 +1,1 @@
+"""Tests: integration of the practice module with the real embedding model."""
