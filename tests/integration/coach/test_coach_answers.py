@@ -291,9 +291,7 @@ async def test_vision_models_get_the_image(
         image=PreparedImage("slide.png", "image/png", png, 4, 4),
         data_dir=tmp_path,
     )
-    await ask(
-        gateway, admin, conversation_id, "Rate my slide", model="gpt-4.1", tmp_path=tmp_path
-    )
+    await ask(gateway, admin, conversation_id, "Rate my slide", model="gpt-4.1", tmp_path=tmp_path)
     request = next(r for r in fake.requests if r.path == "/responses")
     assert [image.data for image in request.images] == [png]
 
