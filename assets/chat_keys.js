@@ -10,7 +10,10 @@
     if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
     event.preventDefault();
     const form = box.closest("form");
-    if (form && box.value.trim()) form.requestSubmit();
+    // requestSubmit() ignores a disabled or missing send button: while an answer is being
+    // written the form would submit, its handler would refuse, and the draft would be cleared.
+    const send = form && form.querySelector("[type=submit]");
+    if (send && !send.disabled && box.value.trim()) form.requestSubmit();
   });
   const follow = new MutationObserver(() => {
     for (const log of document.querySelectorAll("[data-autoscroll]")) {

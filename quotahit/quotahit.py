@@ -9,6 +9,7 @@ from quotahit.admin import pages as admin_pages
 from quotahit.analysis import api as analysis_api
 from quotahit.analysis import jobs as analysis_jobs
 from quotahit.analysis import pages as analysis_pages
+from quotahit.brain import warmup
 from quotahit.coach import api as coach_api
 from quotahit.coach import pages as coach_pages
 from quotahit.dashboard import pages as dashboard_pages
@@ -65,4 +66,6 @@ app = rx.App(
 )
 # Resumes analysis jobs a restart interrupted, and deletes recordings past their retention.
 app.register_lifespan_task(analysis_jobs.resume_forever)
+# Loads the local engine's embedding model in the background, so the first offline answer is quick.
+app.register_lifespan_task(warmup.warm_local_engine)
 app.add_page(home_pages.not_found_page, route="404", title="Page not found · QuotaHit")

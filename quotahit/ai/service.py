@@ -10,6 +10,7 @@ every attempt in the usage table.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -204,19 +205,21 @@ async def _attempt(
     """One call with one key: streamed, metered whatever happens."""
     started = time.perf_counter()
     call = call_fields(identity, module, model.provider, model.id, key)
+    stream = stream_text(
+        provider=model.provider,
+        api_model=key.api_model or model.api_model,
+        secret=key.secret or "",
+        base_url=key.base_url or gateway.base_urls[model.provider],
+        messages=messages,
+        max_tokens=max_tokens,
+        request_timeout=gateway.timeout,
+    )
     try:
-        async for event in stream_text(
-            provider=model.provider,
-            api_model=key.api_model or model.api_model,
-            secret=key.secret or "",
-            base_url=key.base_url or gateway.base_urls[model.provider],
-            messages=messages,
-            max_tokens=max_tokens,
-            request_timeout=gateway.timeout,
-        ):
+        async for event in stream:
             if isinstance(event, TextDone):
                 cost = model.cost(event.tokens_in, event.tokens_out)
-                meter_call(
+                await asyncio.to_thread(
+                    meter_call,
                     gateway,
                     CallRecord(
                         **call,
@@ -237,7 +240,8 @@ async def _attempt(
                 return
             yield event
     except TextProviderError as error:
-        meter_call(
+        await asyncio.to_thread(
+            meter_call,
             gateway,
             CallRecord(
                 **call,
@@ -247,6 +251,8 @@ async def _attempt(
             ),
         )
         raise
+    finally:
+        await stream.aclose()  # the SDK stream and its connection, even on an early return
 
 
 async def stream_answer(
@@ -269,7 +275,8 @@ async def stream_answer(
     """
     reasons: list[str] = []
     for model in candidates(model_id, fallbacks) if model_id != "local" else ():
-        usable, unusable = _usable_keys(gateway, identity, model)
+        # Database work (key lookup, decryption) off the event loop, which serves every stream.
+        usable, unusable = await asyncio.to_thread(_usable_keys, gateway, identity, model)
         reasons += unusable
         for key in usable:
             if reasons:
@@ -281,11 +288,12 @@ async def stream_answer(
             for attempt in (1, 2):
                 produced = False
                 try:
-                    async for event in _attempt(
-                        gateway, identity, module, model, key, messages, max_tokens
-                    ):
-                        produced = produced or isinstance(event, TextDelta)
-                        yield event
+                    async with contextlib.aclosing(
+                        _attempt(gateway, identity, module, model, key, messages, max_tokens)
+                    ) as attempt_events:
+                        async for event in attempt_events:
+                            produced = produced or isinstance(event, TextDelta)
+                            yield event
                     return
                 except TextProviderError as error:
                     if produced or not error.retryable:
@@ -335,7 +343,8 @@ async def _answer_locally(
     for start in range(0, len(words), LOCAL_CHUNK_WORDS):
         chunk = " ".join(words[start : start + LOCAL_CHUNK_WORDS])
         yield TextDelta(chunk if start + LOCAL_CHUNK_WORDS >= len(words) else chunk + " ")
-    meter_call(
+    await asyncio.to_thread(
+        meter_call,
         gateway,
         CallRecord(
             **call_fields(identity, module, "local", "local", None),

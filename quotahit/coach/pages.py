@@ -59,6 +59,8 @@ def _conversation_item(row: rx.Var) -> rx.Component:
                         spacing="0",
                     ),
                     href="/coach/" + row["id"].to(str),
+                    # Through the handler, which refuses while an answer is being written.
+                    on_click=CoachState.open_conversation(row["id"].to(int)).prevent_default,
                     underline="none",
                     class_name="conversation-link",
                     flex="1",

@@ -20,7 +20,7 @@ from quotahit.accounts.state import identity_of
 from quotahit.ai import service as ai_service
 from quotahit.ai.service import Notice
 from quotahit.coach import answering, attachments, conversations
-from quotahit.coach.answering import ReplyDone, SourcesFound, Started
+from quotahit.coach.answering import SourcesFound
 from quotahit.coach.attachments import AttachmentError, PreparedImage
 from quotahit.coach.models import CoachMessage
 from quotahit.db import session_scope
@@ -169,7 +169,10 @@ class CoachState(rx.State):
         self._read_list(identity)
         raw = str(self.router.page.params.get("conversation_id", "") or "")
         if raw.isdigit():
-            self._open(identity, int(raw))
+            # A reload while the answer streams: reopening from the database would show the
+            # answer being written as interrupted.
+            if not (self.streaming and int(raw) == self.conversation_id):
+                self._open(identity, int(raw))
         elif not self.streaming:
             self._clear()
 
@@ -263,9 +266,16 @@ class CoachState(rx.State):
         """Turn web research on or off for the next answers."""
         self.research = bool(value)
 
-    def _ensure_conversation(self, identity: Identity) -> int:
+    def _ensure_conversation(self, identity: Identity) -> rx.event.EventSpec | None:
+        """Create the conversation on its first question or attachment.
+
+        Returns:
+            For a new conversation, the script that shows its address (so a reload opens it),
+            else None. Not a redirect: navigating re-renders the page, which would wipe a
+            draft being typed and the answer streaming in.
+        """
         if self.conversation_id:
-            return self.conversation_id
+            return None
         with session_scope() as db_session:
             conversation = conversations.create(
                 db_session=db_session,
@@ -275,7 +285,10 @@ class CoachState(rx.State):
             )
             self.conversation_id = conversation.id or 0
             self.title = conversation.title
-        return self.conversation_id
+        return rx.call_script(
+            f"window.history.replaceState(window.history.state, '', "
+            f"'/coach/{self.conversation_id}')"
+        )
 
     @rx.event
     async def send(self, form_data: dict | None = None) -> Any:
@@ -297,7 +310,7 @@ class CoachState(rx.State):
             return None
         try:
             answering.check_model(self.model_id)
-            self._ensure_conversation(identity)
+            address = self._ensure_conversation(identity)
         except AccountError as refused:
             self.error = str(refused)
             return None
@@ -317,7 +330,7 @@ class CoachState(rx.State):
             },
         ]
         self._pending, self._regenerate = question, False
-        return self._begin()
+        return [self._begin(), address] if address else self._begin()
 
     @rx.event
     async def ask_quick(self, prompt: str) -> Any:
@@ -389,10 +402,8 @@ class CoachState(rx.State):
                 elif isinstance(event, SourcesFound):
                     async with self:
                         self.live_sources = event.sources
-                elif isinstance(event, ReplyDone):
-                    error = event.error
-                elif isinstance(event, Started):
-                    continue
+                # Started and ReplyDone need nothing here: how the answer ended (its error
+                # included) is stored on the answer, which is reread below.
         except AccountError as refused:
             error = str(refused)
         except Exception:
@@ -403,7 +414,8 @@ class CoachState(rx.State):
         async with self:
             self.live_answer += buffer
             self.streaming = False
-            self._open(identity, conversation_id)
+            if self.conversation_id == conversation_id:
+                self._open(identity, conversation_id)
             self._read_list(identity)
             self.live_answer, self.live_notices, self.live_sources = "", [], []
             self.error = error
@@ -518,15 +530,20 @@ class CoachState(rx.State):
                 self.attaching, self.attach_error = False, str(refused)
             return None
         async with self:
-            error = self._keep_attachment(identity, item)
-            self.attaching, self.attach_error = False, error
-        return None
+            return self._keep_attachment(identity, item)
 
     def _keep_attachment(
         self, identity: Identity, item: attachments.ExtractedDocument | PreparedImage, url: str = ""
-    ) -> str:
+    ) -> rx.event.EventSpec | None:
+        """Store the attachment (creating the conversation if need be); errors are shown.
+
+        Returns:
+            The script showing the address of a conversation this created, else None.
+        """
+        self.attaching = False
         try:
-            conversation_id = self._ensure_conversation(identity)
+            address = self._ensure_conversation(identity)
+            conversation_id = self.conversation_id
             with session_scope() as db_session:
                 if isinstance(item, PreparedImage):
                     conversations.attach_image(
@@ -545,32 +562,33 @@ class CoachState(rx.State):
                         source_url=url,
                     )
         except AccountError as refused:
-            return str(refused)
+            self.attach_error = str(refused)
+            return None
+        self.attach_error = ""
+        if url:
+            self.url = ""
         self._open(identity, conversation_id)
         self._read_list(identity)
-        return ""
+        return address
 
     @rx.event(background=True)
-    async def attach_url(self) -> None:
+    async def attach_url(self) -> Any:
         """Fetch a web page (SSRF-checked) and keep its readable text."""
         async with self:
             identity = await identity_of(self)
             url = self.url.strip()
             if identity is None or not url or self.attaching:
                 self.attach_error = "Paste a web address first." if not url else ""
-                return
+                return None
             self.attaching, self.attach_error = True, ""
         try:
             document = await asyncio.to_thread(attachments.read_url, url)
         except AttachmentError as refused:
             async with self:
                 self.attaching, self.attach_error = False, str(refused)
-            return
+            return None
         async with self:
-            error = self._keep_attachment(identity, document, url)
-            self.attaching, self.attach_error = False, error
-            if not error:
-                self.url = ""
+            return self._keep_attachment(identity, document, url)
 
     @rx.event
     async def remove_attachment(self, attachment_id: int) -> None:

@@ -304,11 +304,12 @@ class PracticeState(rx.State):
         finally:
             await stream.aclose()
         async with self:
+            kept = bool(buffer or self.live_reply)
             self._open(identity, session_id)
             self.live_reply, self.replying = "", False
             if error:
-                self.error = error + (
-                    " What the buyer said so far is kept." if buffer or self.live_reply else ""
+                self.error = error.rstrip(".") + (
+                    ". What the buyer said so far is kept." if kept else "."
                 )
 
     @rx.event

@@ -18,6 +18,9 @@ logger = logging.getLogger(__name__)
 
 PROVIDER_LABELS = {
     "openai": "OpenAI",
+    "anthropic": "Anthropic",
+    "openrouter": "OpenRouter",
+    "custom": "Your model server",
     "deepgram": "Deepgram",
     "elevenlabs": "ElevenLabs",
     "tavily": "Tavily",

@@ -8,8 +8,12 @@ then sent as the provider's content parts, and every other turn stays a plain st
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
+import http.cookiejar
 import json
+import weakref
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +22,7 @@ import anthropic
 import httpx2
 import openai
 
-from quotahit.providers.errors import ProviderError
+from quotahit.providers.errors import PROVIDER_LABELS, ProviderError
 
 
 @dataclass(frozen=True)
@@ -90,31 +94,59 @@ def _retry_after(error: Exception) -> float:
 def _translate(provider: str, error: Exception) -> TextProviderError:
     """Map SDK and transport errors (both SDKs share shapes) to one error type."""
     sdk = anthropic if isinstance(error, anthropic.APIError) else openai
+    label = PROVIDER_LABELS.get(provider, provider)
     if isinstance(error, (sdk.AuthenticationError, sdk.PermissionDeniedError)):
-        return TextProviderError("auth", f"{provider} refused the key", retryable=True)
+        return TextProviderError("auth", f"{label} refused the key", retryable=True)
     if isinstance(error, sdk.RateLimitError):
         return TextProviderError(
             "rate_limited",
-            f"{provider} is rate-limiting",
+            f"{label} is rate-limiting",
             retryable=True,
             retry_after=_retry_after(error),
         )
     if isinstance(error, sdk.NotFoundError):
         return TextProviderError(
-            "no_model", f"{provider} has no such model for this key", retryable=True
+            "no_model", f"{label} has no such model for this key", retryable=True
         )
     if isinstance(error, sdk.BadRequestError):
-        return TextProviderError("bad_request", f"{provider} rejected the request", retryable=False)
+        return TextProviderError("bad_request", f"{label} rejected the request", retryable=False)
     if isinstance(error, sdk.APITimeoutError):
-        return TextProviderError("timeout", f"{provider} did not answer in time", retryable=True)
+        return TextProviderError("timeout", f"{label} did not answer in time", retryable=True)
     if isinstance(error, (sdk.APIConnectionError, httpx2.HTTPError)):
-        return TextProviderError("unreachable", f"{provider} connection failed", retryable=True)
+        return TextProviderError("unreachable", f"{label} could not be reached", retryable=True)
     if isinstance(error, ValueError):  # a body or SSE line that is not JSON
-        return TextProviderError("malformed", f"{provider} sent a broken answer", retryable=True)
-    return TextProviderError("server", f"{provider} had an error", retryable=True)
+        return TextProviderError("malformed", f"{label} sent a broken answer", retryable=True)
+    return TextProviderError("server", f"{label} had an error", retryable=True)
 
 
 _FAILURES = (openai.APIError, anthropic.APIError, httpx2.HTTPError, json.JSONDecodeError)
+_SHARED_CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx2.AsyncClient] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def shared_http_client() -> httpx2.AsyncClient:
+    """One connection pool per event loop, shared by every SDK client the adapters build.
+
+    An SDK client built without one makes its own HTTP client, and with it a fresh TLS context:
+    about 75 ms of CPU on the event loop per call, measured by bench/bench_coach_streaming.py,
+    which stalls every other stream. Sharing also reuses connections to the providers. Per loop,
+    because connections belong to the loop that opened them.
+    """
+    loop = asyncio.get_running_loop()
+    client = _SHARED_CLIENTS.get(loop)
+    if client is None or client.is_closed:
+        client = httpx2.AsyncClient(
+            limits=httpx2.Limits(max_connections=500, max_keepalive_connections=100),
+            follow_redirects=False,
+            # No cookie jar: a provider's cookie set for one user's call must not ride along
+            # on the next user's.
+            cookies=http.cookiejar.CookieJar(
+                http.cookiejar.DefaultCookiePolicy(allowed_domains=[])
+            ),
+        )
+        _SHARED_CLIENTS[loop] = client
+    return client
 
 
 Content = str | list[dict[str, Any]]
@@ -195,8 +227,9 @@ async def stream_text(
             stream = _chat_completions(
                 secret, base_url, api_model, messages, max_tokens, request_timeout
             )
-        async for event in stream:
-            yield event
+        async with contextlib.aclosing(stream):  # closed even when the caller stops early
+            async for event in stream:
+                yield event
     except _FAILURES as error:
         raise _translate(provider, error) from error
 
@@ -210,16 +243,21 @@ async def _openai_responses(
     request_timeout: float,
 ) -> AsyncIterator[TextEvent]:
     system, turns = _split_system(messages, _responses_content)
-    async with openai.AsyncOpenAI(
-        api_key=secret, base_url=base_url, timeout=request_timeout, max_retries=0
-    ) as client:
-        stream = await client.responses.create(
-            model=model,
-            instructions=system or None,
-            input=turns,  # type: ignore[arg-type]
-            max_output_tokens=max_tokens,
-            stream=True,
-        )
+    client = openai.AsyncOpenAI(
+        api_key=secret,
+        base_url=base_url,
+        timeout=request_timeout,
+        max_retries=0,
+        http_client=shared_http_client(),
+    )
+    stream = await client.responses.create(
+        model=model,
+        instructions=system or None,
+        input=turns,  # type: ignore[arg-type]
+        max_output_tokens=max_tokens,
+        stream=True,
+    )
+    async with stream:  # releases the connection however the caller stops reading
         async for event in stream:
             if event.type == "response.output_text.delta":
                 yield TextDelta(event.delta)
@@ -245,19 +283,23 @@ async def _anthropic_messages(
     request_timeout: float,
 ) -> AsyncIterator[TextEvent]:
     system, turns = _split_system(messages, _anthropic_content)
-    async with anthropic.AsyncAnthropic(
-        api_key=secret, base_url=base_url, timeout=request_timeout, max_retries=0
-    ) as client:
-        options = {"system": system} if system else {}
-        async with client.messages.stream(
-            model=model,
-            max_tokens=max_tokens,
-            messages=turns,
-            **options,  # type: ignore[arg-type]
-        ) as stream:
-            async for text in stream.text_stream:
-                yield TextDelta(text)
-            final = await stream.get_final_message()
+    client = anthropic.AsyncAnthropic(
+        api_key=secret,
+        base_url=base_url,
+        timeout=request_timeout,
+        max_retries=0,
+        http_client=shared_http_client(),
+    )
+    options = {"system": system} if system else {}
+    async with client.messages.stream(
+        model=model,
+        max_tokens=max_tokens,
+        messages=turns,
+        **options,  # type: ignore[arg-type]
+    ) as stream:
+        async for text in stream.text_stream:
+            yield TextDelta(text)
+        final = await stream.get_final_message()
     yield TextDone(final.usage.input_tokens, final.usage.output_tokens)
 
 
@@ -272,16 +314,21 @@ async def _chat_completions(
     tokens_in = tokens_out = 0
     citations: list[str] = []
     finished = False
-    async with openai.AsyncOpenAI(
-        api_key=secret, base_url=base_url, timeout=request_timeout, max_retries=0
-    ) as client:
-        stream = await client.chat.completions.create(
-            model=model,
-            messages=[{"role": m.role, "content": _chat_content(m)} for m in messages],  # type: ignore[misc]
-            max_tokens=max_tokens,
-            stream=True,
-            stream_options={"include_usage": True},
-        )
+    client = openai.AsyncOpenAI(
+        api_key=secret,
+        base_url=base_url,
+        timeout=request_timeout,
+        max_retries=0,
+        http_client=shared_http_client(),
+    )
+    stream = await client.chat.completions.create(
+        model=model,
+        messages=[{"role": m.role, "content": _chat_content(m)} for m in messages],  # type: ignore[misc]
+        max_tokens=max_tokens,
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    async with stream:
         async for chunk in stream:
             extra = chunk.model_extra or {}
             if extra.get("citations"):  # Perplexity's sources arrive as undeclared extras

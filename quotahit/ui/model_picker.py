@@ -8,11 +8,16 @@ from typing import Any
 import reflex as rx
 
 
-def model_picker(options: rx.Var, value: rx.Var[str], on_change: Any, **props: Any) -> rx.Component:
-    """A select of `options` (dicts with id, label, served_by, source) bound to `value`."""
+def model_picker(
+    options: rx.Var, value: rx.Var[str], on_change: Any, *, id: str | None = None, **props: Any
+) -> rx.Component:
+    """A select of `options` (dicts with id, label, served_by, source) bound to `value`.
+
+    `id` goes on the trigger: a Radix select's root renders no element to carry it.
+    """
     return rx.select.root(
         rx.select.trigger(
-            placeholder="Choose a model", aria_label="Model", class_name="model-picker"
+            placeholder="Choose a model", aria_label="Model", class_name="model-picker", id=id
         ),
         rx.select.content(
             rx.foreach(

@@ -54,3 +54,13 @@ def outbox_link(page: Page, app_url: str, recipient: str, subject_part: str) -> 
     match = re.search(r"https?://\S+", message.inner_text())
     assert match, message.inner_text()
     return match.group(0)
+
+
+def save_user_key(page: Page, app_url: str, provider_label: str, key: str) -> None:
+    """Save the user's own key for a provider on the API keys page and wait until it is valid."""
+    page.goto(f"{app_url}/settings/keys")
+    row = page.locator(".key-provider", has=page.get_by_text(provider_label, exact=True))
+    form = row.locator("form:has(.key-save-user)")
+    form.locator("input[name=key]").fill(key)
+    form.locator(".key-save-user").click()
+    expect(row.locator(".key-status").first).to_have_text("Valid")

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import E2E_KEYS
-from tests.e2e.helpers import log_in
+from tests.e2e.helpers import log_in, save_user_key
 from tests.fakes.ai_providers import FakeAIProviders
 from tests.support.calls import discovery_script, render_call
 from tests.support.seed import SeededUser, Seeder
@@ -157,12 +157,7 @@ def test_a_call_is_scored_again_by_a_model_with_the_users_key(
     page: Page, app_url: str, rep: SeededUser, ai_providers: FakeAIProviders
 ) -> None:
     log_in(page, app_url, rep.email, rep.password)
-    page.goto(f"{app_url}/settings/keys")
-    openai = page.locator(".key-provider", has=page.get_by_text("OpenAI", exact=True))
-    form = openai.locator("form:has(.key-save-user)")
-    form.locator("input[name=key]").fill(E2E_KEYS["openai"][0])
-    form.locator(".key-save-user").click()
-    expect(openai.locator(".key-status").first).to_have_text("Valid")
+    save_user_key(page, app_url, "OpenAI", E2E_KEYS["openai"][0])
 
     page.goto(f"{app_url}/analyze")
     page.locator("#mock-closing-atlas").click()

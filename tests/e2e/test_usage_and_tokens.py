@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import E2E_KEYS
-from tests.e2e.helpers import log_in
+from tests.e2e.helpers import log_in, save_user_key
 from tests.support.seed import SeededUser, Seeder
 
 
@@ -41,12 +41,7 @@ def test_usage_page_starts_empty_then_meters_a_key_check(
     log_in(page, app_url, admin.email, admin.password)
     page.goto(f"{app_url}/usage")
     expect(page.get_by_text("No AI calls in this period")).to_be_visible()
-    page.goto(f"{app_url}/settings/keys")
-    openai = page.locator(".key-provider", has=page.get_by_text("OpenAI", exact=True))
-    form = openai.locator("form:has(.key-save-user)")
-    form.locator("input[name=key]").fill(E2E_KEYS["openai"][0])
-    form.locator(".key-save-user").click()
-    expect(openai.locator(".key-status").first).to_have_text("Valid")
+    save_user_key(page, app_url, "OpenAI", E2E_KEYS["openai"][0])
     page.locator("#nav-usage").click()
     expect(page.locator("#usage-total")).to_contain_text("1 calls")
     expect(page.locator(".usage-row", has_text="keys").first).to_be_visible()

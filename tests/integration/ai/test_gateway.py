@@ -170,7 +170,7 @@ async def test_a_failing_provider_fails_over_and_says_so(
     notices = [event.text for event in events if isinstance(event, Notice)]
     assert notices == [
         "Answering with Claude Sonnet 4.5 (your key) instead: "
-        "GPT-4.1 with your key failed (openai had an error)."
+        "GPT-4.1 with your key failed (OpenAI had an error)."
     ]
     assert text_of(events) == "Hello from the fake model."
     assert events[-1].model_id == "claude-sonnet-4-5"
@@ -259,7 +259,7 @@ async def test_a_refused_user_key_fails_over_to_the_organisation_key(
     events = await answer(gateway, team.rep)
     [notice] = [event.text for event in events if isinstance(event, Notice)]
     assert notice.startswith("Answering with GPT-4.1 (your organisation's key) instead")
-    assert "GPT-4.1 with your key failed (openai refused the key)" in notice
+    assert "GPT-4.1 with your key failed (OpenAI refused the key)" in notice
     assert events[-1].key_source == "organization"
     assert [(row.key_source, row.outcome) for row in accounts.rows(UsageRecord)] == [
         ("user", "auth"),

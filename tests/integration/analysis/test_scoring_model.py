@@ -267,7 +267,7 @@ async def test_a_refused_key_or_no_key_raises_no_provider_error(
     with pytest.raises(NoProviderError, match="no openai key"):
         await judge(gateway, admin)
     store(accounts, admin, "openai", "sk-proj-revoked-0123456789abcd")
-    with pytest.raises(NoProviderError, match=r"GPT-4.1 with your key failed \(openai refused"):
+    with pytest.raises(NoProviderError, match=r"GPT-4.1 with your key failed \(OpenAI refused"):
         await judge(gateway, admin)
     assert [request.status for request in fake.requests_for("openai")] == [401]
 
@@ -283,7 +283,7 @@ async def test_a_failover_is_kept_as_a_notice_and_the_serving_model_scores(
     assert judgement.scored_by == "claude-sonnet-4-5"
     assert judgement.notices == [
         "Answering with Claude Sonnet 4.5 (your key) instead: "
-        "GPT-4.1 with your key failed (openai had an error)."
+        "GPT-4.1 with your key failed (OpenAI had an error)."
     ]
     assert judgement.scores == SCORES
     assert "Training focus: Discovery call." in fake.last_request("anthropic").body["system"]

@@ -1,0 +1,27 @@
+"""Load the local engine's embedding model and index the playbook when the app starts.
+
+Without it the first offline answer after a start waits 10 s or more for the model to load and
+the playbook to be embedded (measured by the browser tests on this 2-core machine).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from quotahit.brain import intents, retrieval
+
+logger = logging.getLogger(__name__)
+
+
+def _warm() -> None:
+    retrieval.search_playbook("warm up", top_k=1)
+    intents.detect_intent("Hello, thanks for taking the call.")
+
+
+async def warm_local_engine() -> None:
+    """Lifespan task: warm the local engine in a thread, so requests are served meanwhile."""
+    try:
+        await asyncio.to_thread(_warm)
+    except Exception:
+        logger.exception("warming the local engine failed; it will load on first use")
