@@ -44,11 +44,17 @@ OBJECTIONS_TO_HANDLE = {"easy": 1, "medium": 1, "hard": 2}
 LAST_LINES_KEPT = 40
 ECHO_RUN = 5
 MAX_SENTENCES = 3
+GIST_CHARS = 320
 # multilingual-e5 puts unrelated sentences near 0.8 and close paraphrases near 0.9 (see the
 # embeddings module); these sit between, measured on the built-in personas.
 WIN_SIMILARITY = 0.87
 ANSWER_SIMILARITY = 0.87
 RELEVANCE_SIMILARITY = 0.86
+# Ties between a pain and a goal go to the pain (pains move the sale), and between a persona's
+# own objection and a generic one to the persona's.
+PAIN_BIAS = 0.01
+OWN_OBJECTION_BIAS = 0.03
+BONUS_REVEAL_WARMTH = 0.45
 
 GAINS = {
     "open_question": 0.08,
@@ -119,6 +125,17 @@ def _runs(words: Sequence[str], size: int = ECHO_RUN) -> set[tuple[str, ...]]:
 def _contains(haystack: Sequence[str], needle: Sequence[str]) -> bool:
     n = len(needle)
     return n > 0 and any(list(haystack[i : i + n]) == list(needle) for i in range(len(haystack)))
+
+
+def _gist(text: str) -> str:
+    """The opening and the close of a long message: what it is about and what it asks.
+
+    Embedding time grows with length, and a rep pasting a page should not stall the reply.
+    """
+    if len(text) <= GIST_CHARS:
+        return text
+    head = GIST_CHARS * 3 // 5
+    return f"{text[:head]} ... {text[-(GIST_CHARS - head) :]}"
 
 
 def _stems(text: str) -> set[str]:
@@ -196,10 +213,12 @@ class _Knowledge:
 
 @functools.lru_cache(maxsize=32)
 def _vectors(texts: tuple[str, ...]) -> np.ndarray:
+    """Keyed by the texts, not the persona, so custom personas loaded from rows cache too."""
     return embeddings.embed(texts)
 
 
 def _knowledge(persona: Persona) -> _Knowledge:
+    """The persona's material, embedded in one call the first time this persona is played."""
     pains = tuple(persona.pains) or lines.GENERIC_PAINS
     goals = tuple(persona.goals) or lines.GENERIC_GOALS
     objections = tuple(persona.objections) + lines.fallback_objections(persona)
@@ -249,6 +268,8 @@ class _Slot:
 
 @dataclass
 class _Plan:
+    """One turn's reaction before it is said: the mood change and the sentences, in order."""
+
     gain: float = 0.0
     loss: float = 0.0
     slots: list[_Slot] = field(default_factory=list)
@@ -324,12 +345,13 @@ class LocalBuyer:
         return self._finish(plan, reading.runs, reading.intent.name, reading)
 
     def _read(self, text: str) -> _Reading:
-        intent = detect_intent(text)
+        gist = _gist(text)
+        intent = detect_intent(gist)
         words = tokens(text)
         revealed = [self._known.pains[i] for i in self.memory.pains_revealed] + [
             self._known.goals[i] for i in self.memory.goals_revealed
         ]
-        vector = embeddings.embed([text])[0]
+        vector = embeddings.embed([gist])[0]
         wins = self._known.win_vectors @ vector
         small_talk = intent.name in ("greeting", "rapport")
         stems = _stems(text)
@@ -340,7 +362,7 @@ class LocalBuyer:
             vector=vector,
             runs=_runs(words),
             monologue=len(words) > MONOLOGUE_WORDS,
-            questions=text.count("?") or int(intent.is_question),
+            questions=max(text.count("?"), int(intent.is_question)),
             open_question=intent.is_question and bool(_OPEN_QUESTION.search(text)),
             acknowledges=bool(_ACKNOWLEDGES.search(text)),
             wins=bool(wins.size) and float(wins.max()) >= WIN_SIMILARITY and not small_talk,
@@ -361,7 +383,7 @@ class LocalBuyer:
         if reading.monologue:
             plan.loss += LOSSES["monologue"]
             self._say(plan, lines.INTERRUPTIONS, 2)
-        if reading.questions >= 3:
+        if reading.questions >= 3 and not reading.monologue:
             plan.loss += LOSSES["stacked"]
             self._say(plan, lines.STACKED_QUESTIONS, 1)
         if reading.wins:
@@ -372,8 +394,9 @@ class LocalBuyer:
         if reading.summary:
             plan.gain += GAINS["summary"]
             self._say(plan, lines.SUMMARY_CONFIRMS, 2)
-            if not reading.proposes_next_step and reading.intent.name != "pitch":
-                if self.memory.warmth >= 0.45:
+            if not reading.proposes_next_step:
+                # Feeling heard, a warm buyer offers the next thing on their mind unasked.
+                if self.memory.warmth >= BONUS_REVEAL_WARMTH:
                     self._reveal(plan, reading, bridge=True)
                 return
         self._by_intent(plan, reading)
@@ -389,7 +412,7 @@ class LocalBuyer:
         elif name in ("greeting", "rapport") and memory.turns <= 2:
             plan.gain += GAINS["greeting"]
             tone = "cold_call" if self.scenario.slug == "cold_call" else self._tone()
-            self._say(plan, lines.GREETINGS["cool" if tone == "guarded" else tone], 2)
+            self._say(plan, lines.GREETINGS[tone], 2)
         elif name in ("greeting", "rapport") and not reading.open_question:
             plan.loss += LOSSES["small_talk"]
             self._say(plan, lines.LATE_SMALL_TALK, 2)
@@ -405,25 +428,19 @@ class LocalBuyer:
         )
         if reading.intent.name == "qualification" and topic:
             plan.gain += GAINS["qualification"]
-            approver = lines.approver(self.persona)
-            options = [
-                line.format(approver=approver, approver_cap=approver[:1].upper() + approver[1:])
-                for line in lines.QUALIFICATION_ANSWERS[topic]
-            ]
-            self._say(plan, options, 3)
+            self._say(plan, lines.qualification_answers(topic, self.persona), 3)
         elif reading.open_question or self.difficulty == "easy":
             plan.gain += GAINS["open_question" if reading.open_question else "closed_question"]
             self._reveal(plan, reading)
         else:
             plan.gain += GAINS["closed_question"]
-            tone = self._tone()
-            self._say(plan, lines.GUARDED_ANSWERS["cool" if tone == "guarded" else tone], 2)
+            self._say(plan, lines.GUARDED_ANSWERS[self._tone()], 2)
 
     def _reveal(self, plan: _Plan, reading: _Reading, *, bridge: bool = False) -> None:
         """Say the unrevealed pain or goal closest to what the rep asked about."""
         memory, known = self.memory, self._known
         candidates = [
-            (float(vector @ reading.vector) + 0.01, "pain", index)
+            (float(vector @ reading.vector) + PAIN_BIAS, "pain", index)
             for index, vector in enumerate(known.pain_vectors)
             if index not in memory.pains_revealed
         ] + [
@@ -437,13 +454,15 @@ class LocalBuyer:
             if _runs(tokens(line)) & reading.runs:
                 continue
             revealed = memory.pains_revealed if kind == "pain" else memory.goals_revealed
-            guarded = self._tone() == "guarded" or self._terse
+            guarded = self._tone() == "cool" or self._terse
             if bridge and kind == "pain":
-                self._say(plan, lines.SUMMARY_BRIDGES, 1)
+                lead_ins = lines.SUMMARY_BRIDGES
             elif kind == "pain":
-                self._say(plan, lines.PAIN_PREFIXES["guarded" if guarded else "warm"], 1)
+                lead_ins = lines.PAIN_PREFIXES["cool" if guarded else "warm"]
             else:
-                self._say(plan, lines.GOAL_PREFIXES, 1)
+                lead_ins = lines.GOAL_PREFIXES
+            if not reading.monologue:  # after cutting the rep off, no "good question"
+                self._say(plan, lead_ins, 1)
             plan.slots.append(_Slot([line], 3, functools.partial(revealed.append, index)))
             if self._chatty and not guarded:
                 suffixes = lines.PAIN_SUFFIXES if kind == "pain" else lines.GOAL_SUFFIXES
@@ -472,6 +491,9 @@ class LocalBuyer:
             plan.pitched_relevant = True
             self._say(plan, lines.RELEVANT_PITCH, 2)
             self._maybe_raise(plan, reading)
+        elif memory.stage in ("objections", "commitment"):
+            # Late in the sale a plan the buyer cannot place yet earns a question, not a rebuke.
+            self._say(plan, lines.STAGE_NUDGES["solution"], 2)
         else:
             plan.loss += LOSSES["irrelevant_pitch"]
             self._say(plan, lines.IRRELEVANT_PITCH, 2)
@@ -486,14 +508,8 @@ class LocalBuyer:
         memory = self.memory
         learned = self._learned()
         if memory.warmth >= AGREE_WARMTH and (learned or memory.stage not in STAGES[:2]):
-            colleague = lines.colleague(self.persona)
             day = _WEEKDAY.search(reading.text)
-            slots = [day[1].capitalize()] if day else lines.NEXT_STEP_SLOTS
-            options = [
-                template.format(slot=slot, colleague=colleague)
-                for template in lines.NEXT_STEP_AGREEMENTS
-                for slot in slots
-            ]
+            options = lines.agreements(self.persona, day[1].capitalize() if day else None)
             self._say(plan, options, 3, effect=self._agree)
             return
         if not learned and memory.stage in STAGES[:2]:
@@ -564,7 +580,7 @@ class LocalBuyer:
             return False
 
         def closeness(index: int) -> float:
-            own = 0.03 if index < known.own_objections else 0.0
+            own = OWN_OBJECTION_BIAS if index < known.own_objections else 0.0
             if reading is None:
                 return own - index * 0.001
             return float(known.objection_vectors[index] @ reading.vector) + own
@@ -579,7 +595,11 @@ class LocalBuyer:
         if lead:
             self._say(plan, lines.OBJECTION_LEADS, 1)
         generic = self._rng.sample(lines.GENERIC_OBJECTIONS[objection.kind], 2)
-        plan.slots.append(_Slot([objection.line, *generic], 3, raised))
+        options = [objection.line, *generic]
+        if reading and reading.intent.name == "pricing" and objection.line.endswith("?"):
+            # The rep just named a price; asking "what does it cost?" back would not follow.
+            options = [*generic, objection.line]
+        plan.slots.append(_Slot(options, 3, raised))
         return True
 
     def _objections_needed(self) -> int:
@@ -601,7 +621,7 @@ class LocalBuyer:
     def _tone(self) -> str:
         if self.memory.warmth >= lines.WARM_TONE:
             return "warm"
-        return "guarded" if self.memory.warmth < lines.COOL_TONE else "neutral"
+        return "cool" if self.memory.warmth < lines.COOL_TONE else "neutral"
 
     def _update_warmth(self, plan: _Plan) -> None:
         impatience = 1.4 - min(max(self.persona.patience, 0.0), 1.0)
@@ -675,7 +695,8 @@ class LocalBuyer:
                 chosen.append((slot, option))
                 break
         while len(chosen) > 1 and sum(len(lines.sentences(t)) for _, t in chosen) > MAX_SENTENCES:
-            chosen.remove(min(reversed(chosen), key=lambda pair: pair[0].priority))
+            lowest = min(slot.priority for slot, _ in chosen)
+            del chosen[max(i for i, (slot, _) in enumerate(chosen) if slot.priority == lowest)]
         text = " ".join(option for _, option in chosen)
         if not chosen or _runs(tokens(text)) & rep_runs:
             return self._fallback(said)

@@ -23,7 +23,7 @@ PAIN_PREFIXES: dict[str, tuple[str, ...]] = {
         "Okay, here's what's really going on.",
         "Funny you should ask.",
     ),
-    "guarded": ("Fine.", "Short version.", "One thing.", "If you must know.", "Alright."),
+    "cool": ("Fine.", "Short version.", "One thing.", "If you must know.", "Alright."),
 }
 PAIN_SUFFIXES = (
     "It's been a headache all year.",
@@ -450,6 +450,26 @@ def colleague(persona: Persona) -> str:
         if any(keyword in f"{title} " for keyword in keywords):
             return who
     return "my ops lead"
+
+
+def qualification_answers(topic: str, persona: Persona) -> list[str]:
+    """How this buyer answers a question about authority, budget, timeline or process."""
+    who = approver(persona)
+    return [
+        line.format(approver=who, approver_cap=who[:1].upper() + who[1:])
+        for line in QUALIFICATION_ANSWERS[topic]
+    ]
+
+
+def agreements(persona: Persona, day: str | None) -> list[str]:
+    """Concrete yeses to a proposed meeting: the rep's day if they named one, and who comes."""
+    who = colleague(persona)
+    slots = [day] if day else NEXT_STEP_SLOTS
+    return [
+        template.format(slot=slot, colleague=who)
+        for template in NEXT_STEP_AGREEMENTS
+        for slot in slots
+    ]
 
 
 def fallback_objections(persona: Persona) -> tuple[Objection, ...]:

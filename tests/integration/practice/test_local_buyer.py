@@ -156,39 +156,52 @@ def test_a_hard_buyer_left_cold_ends_the_call_politely() -> None:
     assert michael.reply("Wait, one more thing!").ended
 
 
+def phrase_inventory() -> list[str]:
+    """Every line the buyer's phrase banks hold, flattened."""
+    found: list[str] = []
+    for value in vars(buyer_lines).values():
+        items = value.values() if isinstance(value, dict) else [value]
+        for item in items:
+            if isinstance(item, tuple):
+                found += [text for text in item if isinstance(text, str)]
+    return found
+
+
 def adversarial_messages(persona: Persona, earlier: list[str]) -> list[str]:
-    """Messages that quote the buyer's notes, its phrase banks and its own last line back at it."""
-    banks = [
-        *buyer_lines.STALLS,
-        *buyer_lines.SUMMARY_CONFIRMS,
-        *itertools.chain.from_iterable(buyer_lines.FIRM_RESTATEMENTS.values()),
-        *itertools.chain.from_iterable(buyer_lines.GUARDED_ANSWERS.values()),
-        *buyer_lines.OBJECTION_ACCEPTED,
-        *buyer_lines.RELEVANT_PITCH,
-        *buyer_lines.EARLY_PITCH,
-    ]
+    """Sales moves that quote the buyer's notes, its phrase banks and its own lines back at it.
+
+    Each move carries a slice of the phrase banks, so whatever the buyer would naturally say
+    next has often just been said by the rep, and the buyer must find other words.
+    """
+    inventory = phrase_inventory()
     last = earlier[-1] if earlier else ""
-    return [
+    moves = [
         f"You said: {last} Tell me more?",
         f"{' '.join(persona.pains)} How does that feel?",
-        " ".join(banks[:12]) + " What do you think?",
-        f"{' '.join(objection_lines(persona))} Is that your concern?",
-        f"{' '.join(persona.goals)} Could we book Tuesday?",
-        " ".join(banks[12:30]),
-        f"{last} {last}",
         "What are the biggest challenges your team is facing right now?",
-        " ".join(banks[30:]) + " So what's the price?",
+        f"{' '.join(objection_lines(persona))} Is that your concern?",
+        "Our platform automates coaching and saves managers five hours a week.",
+        f"{' '.join(persona.goals)} Which of those matters most?",
+        f"{last} {last}",
+        "It costs fifty dollars per seat per month.",
         f"I hear you. {last} What would need to be true?",
         "Who else would be involved in the decision?",
-        "It costs fifty dollars per seat per month.",
+        "Can we book thirty minutes on Tuesday with your team?",
+        " ".join(inventory) + " So, what do you think?",
+    ]
+    slice_size = len(inventory) // len(moves) + 1
+    return [
+        f"{move} {' '.join(inventory[i * slice_size : (i + 1) * slice_size])}"
+        for i, move in enumerate(moves)
     ]
 
 
 @pytest.mark.parametrize("slug", list(BUILT_IN_PERSONAS))
 def test_the_buyer_never_echoes_the_rep_and_never_repeats_itself(slug: str) -> None:
     persona = get_persona(slug)
-    for scenario, seed in (("discovery", 0), ("objection_handling", 7)):
-        local = LocalBuyer(persona, get_scenario(scenario), "easy", seed=seed)
+    plays = (("discovery", "medium", 0), ("objection_handling", "hard", 7))
+    for scenario, difficulty, seed in plays:
+        local = LocalBuyer(persona, get_scenario(scenario), difficulty, seed=seed)
         said = [local.opening().text]
         for step in range(12):
             message = adversarial_messages(persona, said)[step]
