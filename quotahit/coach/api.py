@@ -19,11 +19,17 @@ from quotahit import wiring
 from quotahit.accounts.identity import AccountError, Identity
 from quotahit.ai import service as ai
 from quotahit.ai.service import AnswerDone, NoProviderError, Notice
-from quotahit.ai.sse import event_stream
-from quotahit.apitokens.http import BodyError, authenticate_request, error_response, json_object
+from quotahit.ai.sse import closing_stream, event_stream
+from quotahit.apitokens.http import (
+    BodyError,
+    authenticate_request,
+    error_response,
+    json_object,
+    row_id,
+)
 from quotahit.coach import answering, attachments, conversations, prompts, summaries
 from quotahit.coach.answering import ReplyDone, SourcesFound, Started
-from quotahit.coach.research import research
+from quotahit.coach.research import NO_KEY, research
 from quotahit.db import session_scope
 from quotahit.providers.text import ChatMessage, TextDelta, TextProviderError
 from quotahit.settings import get_settings
@@ -72,23 +78,25 @@ async def _gateway_events(
 ) -> AsyncIterator[tuple[str, dict[str, Any]]]:
     """A gateway stream as SSE events; a failure ends it with the partial text kept."""
     text, done = "", None
+    answer = ai.stream_answer(
+        gateway=wiring.gateway(),
+        identity=identity,
+        module=module,
+        model_id=model_id,
+        messages=messages,
+        max_tokens=max_tokens,
+        local_engine=local_engine,
+    )
     try:
-        async for event in ai.stream_answer(
-            gateway=wiring.gateway(),
-            identity=identity,
-            module=module,
-            model_id=model_id,
-            messages=messages,
-            max_tokens=max_tokens,
-            local_engine=local_engine,
-        ):
-            if isinstance(event, TextDelta):
-                text += event.text
-                yield "delta", {"text": event.text}
-            elif isinstance(event, Notice):
-                yield "notice", {"text": event.text}
-            elif isinstance(event, AnswerDone):
-                done = event
+        async with closing_stream(answer):
+            async for event in answer:
+                if isinstance(event, TextDelta):
+                    text += event.text
+                    yield "delta", {"text": event.text}
+                elif isinstance(event, Notice):
+                    yield "notice", {"text": event.text}
+                elif isinstance(event, AnswerDone):
+                    done = event
     except (NoProviderError, TextProviderError) as failure:
         yield "error", {"error": str(failure), "partial": text, "retryable": True}
         return
@@ -106,7 +114,7 @@ async def coach_endpoint(request: Request) -> Response:
     assert isinstance(body, dict)
     try:
         model_id = _model(body)
-        question = str(body.get("message") or body.get("question") or "")
+        question = _question(body)
         urls = body.get("urls") or []
         documents = body.get("documents") or []
         if not isinstance(urls, list) or len(urls) > MAX_URLS:
@@ -120,46 +128,62 @@ async def coach_endpoint(request: Request) -> Response:
         return error_response(400, str(refused))
 
     async def events() -> AsyncIterator[tuple[str, dict[str, Any]]]:
+        text = ""
+        reply = answering.stream_reply(
+            gateway=wiring.gateway(),
+            identity=identity,
+            conversation_id=conversation_id,
+            question=question,
+            model_id=model_id,
+            research_mode=bool(body.get("research")),
+            data_dir=get_settings().data_dir,
+        )
         try:
-            async for event in answering.stream_reply(
-                gateway=wiring.gateway(),
-                identity=identity,
-                conversation_id=conversation_id,
-                question=question,
-                model_id=model_id,
-                research_mode=bool(body.get("research")),
-                data_dir=get_settings().data_dir,
-            ):
-                if isinstance(event, Started):
-                    yield (
-                        "start",
-                        {"conversationId": event.conversation_id, "answerId": event.answer_id},
-                    )
-                elif isinstance(event, TextDelta):
-                    yield "delta", {"text": event.text}
-                elif isinstance(event, Notice):
-                    yield "notice", {"text": event.text}
-                elif isinstance(event, SourcesFound):
-                    yield "sources", {"sources": event.sources}
-                elif isinstance(event, ReplyDone):
-                    payload = {
-                        "answerId": event.answer_id,
-                        "status": event.status,
-                        "model": event.model_id,
-                        "keySource": event.key_source,
-                        "citations": event.citations,
-                        "tokensIn": event.tokens_in,
-                        "tokensOut": event.tokens_out,
-                        "costUsd": event.cost_usd,
-                    }
-                    if event.error:
-                        yield "error", payload | {"error": event.error, "retryable": True}
-                    else:
-                        yield "done", payload
+            async with closing_stream(reply):
+                async for event in reply:
+                    if isinstance(event, Started):
+                        ids = {"conversationId": event.conversation_id, "answerId": event.answer_id}
+                        yield "start", ids
+                    elif isinstance(event, TextDelta):
+                        text += event.text
+                        yield "delta", {"text": event.text}
+                    elif isinstance(event, Notice):
+                        yield "notice", {"text": event.text}
+                    elif isinstance(event, SourcesFound):
+                        yield "sources", {"sources": event.sources}
+                    elif isinstance(event, ReplyDone):
+                        payload = {
+                            "answerId": event.answer_id,
+                            "status": event.status,
+                            "model": event.model_id,
+                            "keySource": event.key_source,
+                            "citations": event.citations,
+                            "tokensIn": event.tokens_in,
+                            "tokensOut": event.tokens_out,
+                            "costUsd": event.cost_usd,
+                        }
+                        if event.error:
+                            failed = {"error": event.error, "partial": text, "retryable": True}
+                            yield "error", payload | failed
+                        else:
+                            yield "done", payload
         except AccountError as refused:
             yield "error", {"error": str(refused), "retryable": False}
 
     return event_stream(events())
+
+
+def _question(body: dict[str, Any]) -> str:
+    """The question, refused here when empty or too long, before a conversation is made for it."""
+    question = str(body.get("message") or body.get("question") or "").strip()
+    if not question:
+        raise AccountError("Send the question as message.")
+    if len(question) > answering.MAX_QUESTION_CHARS:
+        raise AccountError(
+            f"A message can be at most {answering.MAX_QUESTION_CHARS:,} characters; send long "
+            "text as a document instead."
+        )
+    return question
 
 
 def _prepare_conversation(
@@ -180,10 +204,11 @@ def _prepare_conversation(
     with session_scope() as db_session:
         raw = body.get("conversationId", body.get("conversation_id"))
         if raw is not None:
-            if not str(raw).isdigit():
-                raise AccountError("conversationId is a whole number.")
+            conversation_id = row_id(raw)
+            if conversation_id is None:
+                raise AccountError("conversationId is the whole number the start event answered.")
             conversation = conversations.get(
-                db_session=db_session, identity=identity, conversation_id=int(raw)
+                db_session=db_session, identity=identity, conversation_id=conversation_id
             )
         else:
             conversation = conversations.create(
@@ -280,7 +305,10 @@ async def research_endpoint(request: Request) -> Response:
         return error_response(400, str(refused))
     found = await research(gateway=wiring.gateway(), identity=identity, query=query)
     if not found.results:
-        return error_response(409 if not found.provider else 502, found.notice)
+        # No key: the caller must add one (409); a search ran and found nothing (404); every
+        # provider failed (502).
+        status = 409 if found.notice == NO_KEY else 404 if found.provider else 502
+        return error_response(status, found.notice)
     web = [(f"W{index}", result) for index, result in enumerate(found.results, start=1)]
     materials = [
         prompts.Material(ref, r.title, r.snippet or r.title, url=r.url, kind="web")
@@ -309,13 +337,13 @@ async def research_endpoint(request: Request) -> Response:
         yield "sources", {"sources": sources, "provider": found.provider}
         if found.notice:
             yield "notice", {"text": found.notice}
-        async for name, payload in _gateway_events(
-            identity, "research", model_id, messages, local_engine=local
-        ):
-            if name == "done":
-                payload["citations"] = [
-                    s for s in sources if s["ref"] in prompts.cited_refs(payload["text"])
-                ] or sources
-            yield name, payload
+        answer = _gateway_events(identity, "research", model_id, messages, local_engine=local)
+        async with closing_stream(answer):
+            async for name, payload in answer:
+                if name == "done":
+                    payload["citations"] = [
+                        s for s in sources if s["ref"] in prompts.cited_refs(payload["text"])
+                    ] or sources
+                yield name, payload
 
     return event_stream(events())

@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from quotahit import wiring
 from quotahit.accounts.identity import AccountError, Identity
 from quotahit.ai.service import Notice
-from quotahit.ai.sse import event_stream
+from quotahit.ai.sse import closing_stream, event_stream
 from quotahit.analysis import jobs
 from quotahit.apitokens.http import (
     NO_STORE,
@@ -26,6 +26,7 @@ from quotahit.apitokens.http import (
     authenticate_request,
     error_response,
     json_object,
+    row_id,
 )
 from quotahit.db import session_scope
 from quotahit.practice import service
@@ -36,10 +37,10 @@ MAX_BODY_BYTES = 20_000
 
 
 def _session_id(body: dict[str, Any]) -> int:
-    raw = body.get("sessionId", body.get("session_id"))
-    if raw is None or not str(raw).isdigit():
+    session_id = row_id(body.get("sessionId", body.get("session_id")))
+    if session_id is None:
         raise AccountError("sessionId is the whole number the start action answered.")
-    return int(raw)
+    return session_id
 
 
 def _start(identity: Identity, body: dict[str, Any]) -> dict[str, Any]:
@@ -108,26 +109,28 @@ async def text_practice_endpoint(request: Request) -> Response:
 
     async def events() -> AsyncIterator[tuple[str, dict[str, Any]]]:
         event: Any = first
-        while True:
-            if isinstance(event, TextDelta):
-                yield "delta", {"text": event.text}
-            elif isinstance(event, Notice):
-                yield "notice", {"text": event.text}
-            elif isinstance(event, BuyerDone):
-                payload = {
-                    "text": event.text,
-                    "model": event.model_id,
-                    "keySource": event.key_source,
-                    "buyerEnded": event.buyer_ended,
-                    "stage": event.stage,
-                }
-                if event.error:
-                    yield "error", payload | {"error": event.error, "retryable": True}
-                else:
-                    yield "done", payload
-            try:
-                event = await anext(stream)
-            except StopAsyncIteration:
-                return
+        async with closing_stream(stream):
+            while True:
+                if isinstance(event, TextDelta):
+                    yield "delta", {"text": event.text}
+                elif isinstance(event, Notice):
+                    yield "notice", {"text": event.text}
+                elif isinstance(event, BuyerDone):
+                    payload = {
+                        "text": event.text,
+                        "model": event.model_id,
+                        "keySource": event.key_source,
+                        "buyerEnded": event.buyer_ended,
+                        "stage": event.stage,
+                    }
+                    if event.error:
+                        failed = {"error": event.error, "partial": event.text, "retryable": True}
+                        yield "error", payload | failed
+                    else:
+                        yield "done", payload
+                try:
+                    event = await anext(stream)
+                except StopAsyncIteration:
+                    return
 
     return event_stream(events())

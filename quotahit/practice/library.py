@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 
 from quotahit.accounts.identity import AccountError, Identity, PermissionDenied
 from quotahit.accounts.models import Role
+from quotahit.apitokens.http import row_id
 from quotahit.db import tenant_select, utcnow
 from quotahit.practice.models import CustomPersona
 from quotahit.practice.personas import BUILT_IN_PERSONAS, OBJECTION_KINDS, Objection, Persona
@@ -188,10 +189,11 @@ def resolve(*, db_session: Session, identity: Identity, key: str) -> Persona:
     """A persona by its key (a built-in slug or `custom-<id>`), if the caller may use it."""
     if key in BUILT_IN_PERSONAS:
         return BUILT_IN_PERSONAS[key]
-    if key.startswith(CUSTOM_PREFIX) and key[len(CUSTOM_PREFIX) :].isdigit():
+    persona_id = row_id(key.removeprefix(CUSTOM_PREFIX)) if key.startswith(CUSTOM_PREFIX) else None
+    if persona_id is not None:
         row = db_session.exec(
             tenant_select(CustomPersona, identity.organization_id)
-            .where(CustomPersona.id == int(key[len(CUSTOM_PREFIX) :]))
+            .where(CustomPersona.id == persona_id)
             .where(_visible(identity))
         ).first()
         if row is not None:

@@ -173,7 +173,11 @@ def _chat(session: PracticeSession, turns: Sequence[dict[str, str]]) -> list[Cha
     messages = [ChatMessage("system", system)]
     for turn in turns:
         role = "user" if turn["speaker"] == "rep" else "assistant"
-        messages.append(ChatMessage(role, turn["text"]))
+        if messages[-1].role == role:
+            # A reply that never came leaves two rep turns in a row; Perplexity refuses those.
+            messages[-1] = ChatMessage(role, f"{messages[-1].content}\n\n{turn['text']}")
+        else:
+            messages.append(ChatMessage(role, turn["text"]))
     # Chat APIs want the user to speak first: the buyer's opening line becomes context.
     if len(messages) > 1 and messages[1].role == "assistant":
         opening = messages.pop(1)
@@ -241,7 +245,11 @@ async def stream_buyer_reply(
     except (NoProviderError, TextProviderError) as failure:
         error = str(failure)
     finally:
-        await asyncio.to_thread(_add_buyer_turn, gateway, identity, session_id, reply, buyer_state)
+        # Shielded: when a client hangs up, the cancellation would also cancel a write the
+        # thread pool has not started yet, and the partial reply would be lost.
+        await asyncio.shield(
+            asyncio.to_thread(_add_buyer_turn, gateway, identity, session_id, reply, buyer_state)
+        )
     yield BuyerDone(
         reply,
         done.model_id if done else session.model_id,
