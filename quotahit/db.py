@@ -37,6 +37,23 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+MAX_ROW_ID = 2**31 - 1  # PostgreSQL's integer: a larger id is an error there, not a miss
+
+
+def row_id(raw: Any) -> int | None:
+    """The id of a row as a client sent it (a JSON number or its digits), or None.
+
+    None also for ids no row can have: zero, and ids past PostgreSQL's integer.
+    """
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
+        return None
+    text = str(raw).strip()
+    # isdigit() alone takes "²", which int() refuses.
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_ROW_ID:
+        return None
+    return int(text)
+
+
 class TenantScoped(SQLModel):
     """Mixin for every row that belongs to an organisation."""
 

@@ -26,7 +26,7 @@ from quotahit.analysis.report import MetricRow
 from quotahit.analysis.storage import UploadTooLarge
 from quotahit.analysis.transcript_lines import clock
 from quotahit.analysis.transcription import ANALYSIS_SPEECH_MODELS, speech_model_label
-from quotahit.db import session_scope
+from quotahit.db import row_id, session_scope
 from quotahit.providers.catalogue import MODELS_BY_ID
 from quotahit.settings import get_settings
 
@@ -444,7 +444,7 @@ class ResultState(rx.State):
 
     def _requested_id(self) -> int:
         raw = str(self.router.page.params.get("analysis_id", ""))
-        return int(raw) if raw.isdigit() else 0
+        return row_id(raw) or 0
 
     @rx.event
     async def load(self) -> Any:
@@ -750,15 +750,15 @@ class CompareState(rx.State):
 
     def _compare(self, identity: Identity) -> None:
         self.rows, self.error = [], ""
-        if not (self.left_id.isdigit() and self.right_id.isdigit()):
+        if row_id(self.left_id) is None or row_id(self.right_id) is None:
             return
         try:
             with session_scope() as db_session:
                 left = service.get(
-                    db_session=db_session, identity=identity, analysis_id=int(self.left_id)
+                    db_session=db_session, identity=identity, analysis_id=row_id(self.left_id) or 0
                 )
                 right = service.get(
-                    db_session=db_session, identity=identity, analysis_id=int(self.right_id)
+                    db_session=db_session, identity=identity, analysis_id=row_id(self.right_id) or 0
                 )
                 self.left_title, self.right_title = left.title, right.title
                 self.rows = service.comparison(left, right)

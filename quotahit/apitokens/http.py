@@ -14,7 +14,6 @@ from quotahit.apitokens import service as tokens
 from quotahit.db import session_scope
 
 NO_STORE = {"Cache-Control": "no-store"}
-MAX_ROW_ID = 2**31 - 1  # PostgreSQL's integer: a larger id is an error there, not a miss
 
 
 def bearer_token(request: Request) -> str | None:
@@ -60,17 +59,3 @@ async def json_object(request: Request, max_bytes: int) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise BodyError("Send a JSON object.")
     return body
-
-
-def row_id(raw: Any) -> int | None:
-    """The id of a row as a client sent it (a JSON number or its digits), or None.
-
-    None also for ids no row can have: zero, and ids past PostgreSQL's integer.
-    """
-    if isinstance(raw, bool) or not isinstance(raw, int | str):
-        return None
-    text = str(raw).strip()
-    # isdigit() alone takes "²", which int() refuses.
-    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_ROW_ID:
-        return None
-    return int(text)

@@ -25,12 +25,11 @@ from quotahit.apitokens.http import (
     authenticate_request,
     error_response,
     json_object,
-    row_id,
 )
 from quotahit.coach import answering, attachments, conversations, prompts, summaries
 from quotahit.coach.answering import ReplyDone, SourcesFound, Started
 from quotahit.coach.research import NO_KEY, research
-from quotahit.db import session_scope
+from quotahit.db import row_id, session_scope
 from quotahit.providers.text import ChatMessage, TextDelta, TextProviderError
 from quotahit.settings import get_settings
 

@@ -23,7 +23,7 @@ from quotahit.coach import answering, attachments, conversations
 from quotahit.coach.answering import SourcesFound
 from quotahit.coach.attachments import AttachmentError, PreparedImage
 from quotahit.coach.models import CoachMessage
-from quotahit.db import session_scope
+from quotahit.db import row_id, session_scope
 from quotahit.providers.catalogue import MODELS_BY_ID
 from quotahit.providers.text import TextDelta
 from quotahit.settings import get_settings
@@ -167,12 +167,12 @@ class CoachState(rx.State):
         if self.model_id not in usable:
             self.model_id = usable[0] if usable else "local"
         self._read_list(identity)
-        raw = str(self.router.page.params.get("conversation_id", "") or "")
-        if raw.isdigit():
+        wanted = row_id(self.router.page.params.get("conversation_id", "") or "")
+        if wanted is not None:
             # A reload while the answer streams: reopening from the database would show the
             # answer being written as interrupted.
-            if not (self.streaming and int(raw) == self.conversation_id):
-                self._open(identity, int(raw))
+            if not (self.streaming and wanted == self.conversation_id):
+                self._open(identity, wanted)
         elif not self.streaming:
             self._clear()
 

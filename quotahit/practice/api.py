@@ -26,9 +26,8 @@ from quotahit.apitokens.http import (
     authenticate_request,
     error_response,
     json_object,
-    row_id,
 )
-from quotahit.db import session_scope
+from quotahit.db import row_id, session_scope
 from quotahit.practice import service
 from quotahit.practice.service import BuyerDone
 from quotahit.providers.text import TextDelta

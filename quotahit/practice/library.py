@@ -16,8 +16,7 @@ from sqlmodel import Session, col
 
 from quotahit.accounts.identity import AccountError, Identity, PermissionDenied
 from quotahit.accounts.models import Role
-from quotahit.apitokens.http import row_id
-from quotahit.db import tenant_select, utcnow
+from quotahit.db import row_id, tenant_select, utcnow
 from quotahit.practice.models import CustomPersona
 from quotahit.practice.personas import BUILT_IN_PERSONAS, OBJECTION_KINDS, Objection, Persona
 from quotahit.practice.scenarios import DIFFICULTIES

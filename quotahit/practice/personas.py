@@ -278,12 +278,19 @@ def _bullets(items: tuple[str, ...]) -> str:
 
 
 def persona_prompt(
-    persona: Persona, scenario: Scenario, focus: TrainingFocus, difficulty: str
+    persona: Persona,
+    scenario: Scenario,
+    focus: TrainingFocus,
+    difficulty: str,
+    *,
+    opened_with: str = "",
 ) -> str:
     """Build the system prompt that makes a model play this buyer in character.
 
     The session difficulty overrides the persona's default, so a rep can face any buyer at any
-    level; the rules make the buyer reward questions and listening, not pitching.
+    level; the rules make the buyer reward questions and listening, not pitching. `opened_with`
+    is the line the buyer already said (a session's opening, adapted to the scenario), which
+    replaces the instruction to begin with the persona's usual opening line.
 
     Raises:
         ValueError: if `difficulty` is not one of DIFFICULTIES.
@@ -291,6 +298,11 @@ def persona_prompt(
     if difficulty not in DIFFICULTIES:
         raise ValueError(f"Unknown difficulty {difficulty!r}; valid: {', '.join(DIFFICULTIES)}")
     objections = "\n".join(f'- ({o.kind}) "{o.line}"' for o in persona.objections)
+    opening = (
+        f'You already opened the call with: "{opened_with}". Continue from there.'
+        if opened_with
+        else f'Begin with: "{persona.opening_line}"'
+    )
     return f"""You are {persona.name}, {persona.title} at {persona.company}, a {persona.industry} \
 company ({persona.company_size}). A sales rep is talking to you. Play this buyer; the rep is \
 practising.
@@ -324,5 +336,5 @@ relevance to your business.
 - When the rep monologues or pitches before understanding you, get shorter and cooler; \
 your patience is {persona.patience:.2f} on a 0-1 scale.
 - Reply like speech on a call: 1-3 sentences, no lists, no stage directions.
-- Begin with: "{persona.opening_line}"
+- {opening}
 """

@@ -167,23 +167,23 @@ def _refresh_scores(db_session: Session, rows: Sequence[PracticeSession]) -> Non
 
 def _chat(session: PracticeSession, turns: Sequence[dict[str, str]]) -> list[ChatMessage]:
     persona = library.persona_from_json(session.persona_json)
+    # Chat APIs want the user to speak first: the buyer's opening line goes in the prompt.
+    opened_with = turns[0]["text"] if turns and turns[0]["speaker"] == "buyer" else ""
     system = persona_prompt(
-        persona, get_scenario(session.scenario), get_focus(session.focus), session.difficulty
+        persona,
+        get_scenario(session.scenario),
+        get_focus(session.focus),
+        session.difficulty,
+        opened_with=opened_with,
     )
     messages = [ChatMessage("system", system)]
-    for turn in turns:
+    for turn in turns[1:] if opened_with else turns:
         role = "user" if turn["speaker"] == "rep" else "assistant"
         if messages[-1].role == role:
             # A reply that never came leaves two rep turns in a row; Perplexity refuses those.
             messages[-1] = ChatMessage(role, f"{messages[-1].content}\n\n{turn['text']}")
         else:
             messages.append(ChatMessage(role, turn["text"]))
-    # Chat APIs want the user to speak first: the buyer's opening line becomes context.
-    if len(messages) > 1 and messages[1].role == "assistant":
-        opening = messages.pop(1)
-        messages[0] = ChatMessage(
-            "system", system + f'\n\nYou already opened the call with: "{opening.content}"'
-        )
     return messages
 
 

@@ -15,7 +15,7 @@ from quotahit.accounts.state import identity_of
 from quotahit.ai import service as ai_service
 from quotahit.ai.service import Notice
 from quotahit.analysis import jobs
-from quotahit.db import session_scope
+from quotahit.db import row_id, session_scope
 from quotahit.practice import library, service
 from quotahit.practice.models import PracticeSession
 from quotahit.practice.personas import OBJECTION_KINDS, Persona
@@ -147,9 +147,9 @@ class PracticeState(rx.State):
         wanted = str(self.router.page.params.get("persona", "") or "")
         if any(p["key"] == wanted for p in self.personas):
             self.persona_key = wanted
-        raw = str(self.router.page.params.get("session_id", "") or "")
-        if raw.isdigit():
-            self._open(identity, int(raw))
+        wanted_session = row_id(self.router.page.params.get("session_id", "") or "")
+        if wanted_session is not None:
+            self._open(identity, wanted_session)
         elif not self.replying:
             self._reset_session()
         self._read_history(identity)
@@ -469,21 +469,21 @@ class PersonaLibraryState(rx.State):
         identity = await identity_of(self)
         if identity is None:
             return
-        raw = str(key).removeprefix(library.CUSTOM_PREFIX)
-        if not raw.isdigit():
+        persona_id = row_id(str(key).removeprefix(library.CUSTOM_PREFIX))
+        if persona_id is None:
             self.error = "Built-in personas cannot be edited: copy one instead."
             return
         try:
             with session_scope() as db_session:
                 row = library.get_editable(
-                    db_session=db_session, identity=identity, persona_id=int(raw)
+                    db_session=db_session, identity=identity, persona_id=persona_id
                 )
                 self.form = self._form_of(library.to_persona(row))
                 self.shared = row.shared
         except AccountError as refused:
             self.error = str(refused)
             return
-        self.editing_id, self.error, self.editor_open = int(raw), "", True
+        self.editing_id, self.error, self.editor_open = persona_id, "", True
 
     @rx.event
     def close_editor(self) -> None:
@@ -533,7 +533,7 @@ class PersonaLibraryState(rx.State):
     def ask_delete(self, key: str) -> None:
         """Ask before deleting a custom persona."""
         raw = str(key).removeprefix(library.CUSTOM_PREFIX)
-        self.confirm_delete_id = int(raw) if raw.isdigit() else 0
+        self.confirm_delete_id = row_id(raw) or 0
 
     @rx.event
     def cancel_delete(self) -> None:

@@ -125,6 +125,20 @@ _SHARED_CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx2.Asy
 )
 
 
+async def _sse_payloads(lines: AsyncIterator[str]) -> AsyncIterator[dict[str, Any]]:
+    """The JSON objects of a server-sent event stream's `data:` lines (one JSON per line, as
+    OpenAI-style APIs send them); a line that is not JSON raises ValueError (malformed)."""
+    async for line in lines:
+        if not line.startswith("data:"):
+            continue
+        data = line[5:].strip()
+        if not data or data == "[DONE]":
+            continue
+        payload = json.loads(data)
+        if isinstance(payload, dict):
+            yield payload
+
+
 def shared_http_client() -> httpx2.AsyncClient:
     """One connection pool per event loop, shared by every SDK client the adapters build.
 
@@ -250,24 +264,27 @@ async def _openai_responses(
         max_retries=0,
         http_client=shared_http_client(),
     )
-    stream = await client.responses.create(
+    # Raw event lines rather than the SDK's typed events: building a typed object per token
+    # was half the CPU of a streamed answer (bench/bench_coach_streaming.py), and only two
+    # event types matter here.
+    async with client.responses.with_streaming_response.create(
         model=model,
         instructions=system or None,
         input=turns,  # type: ignore[arg-type]
         max_output_tokens=max_tokens,
         stream=True,
-    )
-    async with stream:  # releases the connection however the caller stops reading
-        async for event in stream:
-            if event.type == "response.output_text.delta":
-                yield TextDelta(event.delta)
-            elif event.type == "response.completed":
-                usage = event.response.usage
+    ) as response:
+        async for event in _sse_payloads(response.iter_lines()):
+            kind = event.get("type")
+            if kind == "response.output_text.delta":
+                yield TextDelta(str(event.get("delta") or ""))
+            elif kind == "response.completed":
+                usage = (event.get("response") or {}).get("usage") or {}
                 yield TextDone(
-                    usage.input_tokens if usage else 0, usage.output_tokens if usage else 0
+                    int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0)
                 )
                 return
-            elif event.type in {"response.failed", "error"}:
+            elif kind in {"response.failed", "error"}:
                 raise TextProviderError(
                     "server", "OpenAI reported a failed response", retryable=True
                 )
@@ -321,24 +338,27 @@ async def _chat_completions(
         max_retries=0,
         http_client=shared_http_client(),
     )
-    stream = await client.chat.completions.create(
+    async with client.chat.completions.with_streaming_response.create(
         model=model,
         messages=[{"role": m.role, "content": _chat_content(m)} for m in messages],  # type: ignore[misc]
         max_tokens=max_tokens,
         stream=True,
         stream_options={"include_usage": True},
-    )
-    async with stream:
-        async for chunk in stream:
-            extra = chunk.model_extra or {}
-            if extra.get("citations"):  # Perplexity's sources arrive as undeclared extras
-                citations = [str(url) for url in extra["citations"]]
-            for choice in chunk.choices:
-                if choice.delta and choice.delta.content:
-                    yield TextDelta(choice.delta.content)
-                finished = finished or choice.finish_reason is not None
-            if chunk.usage:
-                tokens_in, tokens_out = chunk.usage.prompt_tokens, chunk.usage.completion_tokens
+    ) as response:
+        async for chunk in _sse_payloads(response.iter_lines()):
+            if chunk.get("error"):
+                raise TextProviderError("server", "the provider reported an error", retryable=True)
+            if chunk.get("citations"):  # Perplexity's sources arrive as extra fields
+                citations = [str(url) for url in chunk["citations"]]
+            for choice in chunk.get("choices") or ():
+                content = (choice.get("delta") or {}).get("content")
+                if content:
+                    yield TextDelta(str(content))
+                finished = finished or choice.get("finish_reason") is not None
+            usage = chunk.get("usage")
+            if usage:
+                tokens_in = int(usage.get("prompt_tokens") or 0)
+                tokens_out = int(usage.get("completion_tokens") or 0)
     if not finished:
         raise TextProviderError("stream_cut", "the stream ended early", retryable=True)
     yield TextDone(tokens_in, tokens_out, citations)
