@@ -10,6 +10,7 @@ import reflex as rx
 from quotahit import wiring
 from quotahit.accounts.state import identity_of
 from quotahit.ai import service
+from quotahit.ai.picker import picker_options, usable_choice
 from quotahit.ai.service import AnswerDone, NoProviderError, Notice
 from quotahit.providers.text import ChatMessage, TextDelta, TextProviderError
 
@@ -35,18 +36,8 @@ class ModelTestState(rx.State):
         identity = await identity_of(self)
         if identity is None:
             return
-        self.options = [
-            {
-                "id": option.id,
-                "label": option.label,
-                "served_by": option.served_by,
-                "source": option.source,
-            }
-            for option in service.model_options(gateway=wiring.gateway(), identity=identity)
-        ]
-        usable = [option["id"] for option in self.options if option["source"] != "none"]
-        if self.model_id not in usable:
-            self.model_id = usable[0] if usable else "local"
+        self.options = picker_options(identity)
+        self.model_id = usable_choice(self.options, self.model_id)
 
     @rx.event
     def set_model(self, value: str) -> None:

@@ -6,7 +6,7 @@ import reflex as rx
 
 from quotahit.coach.state import UPLOAD_ID, CoachState
 from quotahit.ui import theme
-from quotahit.ui.components import card, error_callout, pager
+from quotahit.ui.components import card, confirm_dialog, error_callout, pager
 from quotahit.ui.model_picker import model_picker
 from quotahit.ui.shell import app_page
 
@@ -504,33 +504,13 @@ def _chat() -> rx.Component:
 
 
 def _delete_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete this conversation?"),
-            rx.alert_dialog.description("Its messages and attachments will be deleted for good."),
-            rx.hstack(
-                rx.alert_dialog.cancel(
-                    rx.button(
-                        "Keep it",
-                        variant="soft",
-                        color_scheme="gray",
-                        on_click=CoachState.cancel_delete,
-                    )
-                ),
-                rx.alert_dialog.action(
-                    rx.button(
-                        "Delete",
-                        color_scheme="red",
-                        on_click=CoachState.confirm_delete,
-                        id="confirm-delete",
-                    )
-                ),
-                spacing="3",
-                justify="end",
-                padding_top="1em",
-            ),
-        ),
-        open=CoachState.confirm_delete_id != 0,
+    return confirm_dialog(
+        title="Delete this conversation?",
+        description="Its messages and attachments will be deleted for good.",
+        is_open=CoachState.confirm_delete_id != 0,
+        on_cancel=CoachState.cancel_delete,
+        on_confirm=CoachState.confirm_delete,
+        confirm_id="confirm-delete",
     )
 
 

@@ -17,7 +17,7 @@ import reflex as rx
 from quotahit import wiring
 from quotahit.accounts.identity import AccountError, Identity
 from quotahit.accounts.state import identity_of
-from quotahit.ai import service as ai_service
+from quotahit.ai.picker import picker_options, usable_choice
 from quotahit.ai.service import Notice
 from quotahit.coach import answering, attachments, conversations
 from quotahit.coach.answering import SourcesFound
@@ -159,13 +159,8 @@ class CoachState(rx.State):
         if identity is None:
             return
         self.error, self.attach_error = "", ""
-        self.options = [
-            {"id": o.id, "label": o.label, "served_by": o.served_by, "source": o.source}
-            for o in ai_service.model_options(gateway=wiring.gateway(), identity=identity)
-        ]
-        usable = [o["id"] for o in self.options if o["source"] != "none"]
-        if self.model_id not in usable:
-            self.model_id = usable[0] if usable else "local"
+        self.options = picker_options(identity)
+        self.model_id = usable_choice(self.options, self.model_id)
         self._read_list(identity)
         wanted = row_id(self.router.page.params.get("conversation_id", "") or "")
         if wanted is not None:

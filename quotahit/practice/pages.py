@@ -8,7 +8,7 @@ import reflex as rx
 
 from quotahit.practice.state import PersonaLibraryState, PracticeState
 from quotahit.ui import theme
-from quotahit.ui.components import card, error_callout, page_heading, pager
+from quotahit.ui.components import card, confirm_dialog, error_callout, page_heading, pager
 from quotahit.ui.model_picker import model_picker
 from quotahit.ui.shell import app_page
 
@@ -561,35 +561,13 @@ def _editor() -> rx.Component:
 
 
 def _delete_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete this persona?"),
-            rx.alert_dialog.description(
-                "Sessions already played against it keep their transcript and scorecard."
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(
-                    rx.button(
-                        "Keep it",
-                        variant="soft",
-                        color_scheme="gray",
-                        on_click=PersonaLibraryState.cancel_delete,
-                    )
-                ),
-                rx.alert_dialog.action(
-                    rx.button(
-                        "Delete",
-                        color_scheme="red",
-                        on_click=PersonaLibraryState.confirm_delete,
-                        id="confirm-delete-persona",
-                    )
-                ),
-                spacing="3",
-                justify="end",
-                padding_top="1em",
-            ),
-        ),
-        open=PersonaLibraryState.confirm_delete_id != 0,
+    return confirm_dialog(
+        title="Delete this persona?",
+        description="Sessions already played against it keep their transcript and scorecard.",
+        is_open=PersonaLibraryState.confirm_delete_id != 0,
+        on_cancel=PersonaLibraryState.cancel_delete,
+        on_confirm=PersonaLibraryState.confirm_delete,
+        confirm_id="confirm-delete-persona",
     )
 
 

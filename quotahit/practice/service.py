@@ -152,16 +152,22 @@ def history(
 
 
 def _refresh_scores(db_session: Session, rows: Sequence[PracticeSession]) -> None:
-    """Copy finished scorecards' overall scores onto their sessions."""
-    changed = False
-    for row in rows:
-        if row.analysis_id and row.overall_score is None:
-            analysis = db_session.get(CallAnalysis, row.analysis_id)
-            if analysis is not None and analysis.overall_score is not None:
-                row.overall_score = analysis.overall_score
-                db_session.add(row)
-                changed = True
-    if changed:
+    """Copy finished scorecards' overall scores onto their sessions (one query for the page)."""
+    waiting = {
+        row.analysis_id: row for row in rows if row.analysis_id and row.overall_score is None
+    }
+    if not waiting:
+        return
+    scored = db_session.exec(
+        select(CallAnalysis.id, CallAnalysis.overall_score).where(
+            col(CallAnalysis.id).in_(waiting),
+            col(CallAnalysis.overall_score).is_not(None),
+        )
+    ).all()
+    for analysis_id, score in scored:
+        waiting[analysis_id].overall_score = score
+        db_session.add(waiting[analysis_id])
+    if scored:
         db_session.commit()
 
 

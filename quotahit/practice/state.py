@@ -12,7 +12,7 @@ import reflex as rx
 from quotahit import wiring
 from quotahit.accounts.identity import AccountError, Identity
 from quotahit.accounts.state import identity_of
-from quotahit.ai import service as ai_service
+from quotahit.ai.picker import picker_options, usable_choice
 from quotahit.ai.service import Notice
 from quotahit.analysis import jobs
 from quotahit.db import row_id, session_scope
@@ -137,13 +137,8 @@ class PracticeState(rx.State):
             self.personas = [
                 persona_card(p) for p in library.available(db_session=db_session, identity=identity)
             ]
-        self.options = [
-            {"id": o.id, "label": o.label, "served_by": o.served_by, "source": o.source}
-            for o in ai_service.model_options(gateway=wiring.gateway(), identity=identity)
-        ]
-        usable = [o["id"] for o in self.options if o["source"] != "none"]
-        if self.model_id not in usable:
-            self.model_id = usable[0] if usable else "local"
+        self.options = picker_options(identity)
+        self.model_id = usable_choice(self.options, self.model_id)
         wanted = str(self.router.page.params.get("persona", "") or "")
         if any(p["key"] == wanted for p in self.personas):
             self.persona_key = wanted

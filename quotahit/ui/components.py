@@ -168,3 +168,33 @@ def named_icon(name: rx.Var[str], names: tuple[str, ...], **props: Any) -> rx.Co
         *[(icon, rx.icon(icon, **props)) for icon in names],
         rx.icon(names[0], **props),
     )
+
+
+def confirm_dialog(
+    *,
+    title: str,
+    description: str,
+    is_open: rx.Var[bool],
+    on_cancel: Any,
+    on_confirm: Any,
+    confirm_id: str,
+) -> rx.Component:
+    """A delete that asks first, opened by state (so a list row needs no dialog of its own)."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(description),
+            rx.hstack(
+                rx.alert_dialog.cancel(
+                    rx.button("Keep it", variant="soft", color_scheme="gray", on_click=on_cancel)
+                ),
+                rx.alert_dialog.action(
+                    rx.button("Delete", color_scheme="red", on_click=on_confirm, id=confirm_id)
+                ),
+                spacing="3",
+                justify="end",
+                padding_top="1em",
+            ),
+        ),
+        open=is_open,
+    )

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session
 
 from quotahit.accounts.identity import AccountError
 from quotahit.ai.service import Gateway, Notice
@@ -16,12 +14,11 @@ from quotahit.coach import answering, conversations
 from quotahit.coach.answering import ReplyDone, SourcesFound
 from quotahit.coach.attachments import ExtractedDocument, PreparedImage
 from quotahit.coach.research import NO_KEY
-from quotahit.keys import service as vault
 from quotahit.keys.crypto import Keyring
-from quotahit.providers.key_check import KeyStatus, Verdict
 from quotahit.providers.text import TextDelta
 from tests.fakes.ai_providers import FakeAIProviders
 from tests.integration.conftest import Accounts, Member, Staff
+from tests.support.provider_keys import loopback_gateway, store_key
 
 OPENAI_KEY = "sk-proj-coach-0123456789abcdef"
 TAVILY_KEY = "tvly-coach-0123456789abcdef"
@@ -53,33 +50,11 @@ def _clean(fake: FakeAIProviders) -> Iterator[None]:
 
 @pytest.fixture
 def gateway(accounts: Accounts, fake: FakeAIProviders) -> Gateway:
-    @contextmanager
-    def sessions() -> Iterator[Session]:
-        with Session(accounts.engine, expire_on_commit=False) as db_session:
-            yield db_session
-
-    async def no_wait(_seconds: float) -> None:
-        return None
-
-    return Gateway(
-        sessions=sessions,
-        keyring=KEYRING,
-        platform_keys={},
-        base_urls=dict(fake.base_urls),
-        timeout=2.0,
-        sleep=no_wait,
-    )
+    return loopback_gateway(accounts, fake.base_urls, keyring=KEYRING)
 
 
 def store(accounts: Accounts, member: Member, provider: str, key: str) -> None:
-    accounts.call(
-        vault.save_key,
-        identity=member.identity,
-        keyring=KEYRING,
-        validator=lambda _provider, _secret: Verdict(KeyStatus.VALID, "ok"),
-        provider=provider,
-        raw_key=key,
-    )
+    store_key(accounts, member, provider, key, keyring=KEYRING)
 
 
 def new_conversation(accounts: Accounts, member: Member, *documents: ExtractedDocument) -> int:

@@ -15,6 +15,7 @@ from quotahit.practice.service import BuyerDone
 from quotahit.providers.text import TextDelta
 from tests.fakes.ai_providers import FakeAIProviders
 from tests.integration.conftest import Accounts, Member
+from tests.support.provider_keys import loopback_gateway
 
 OPENAI_KEY = "sk-proj-practice-0123456789abcdef"
 KEYRING = Keyring.parse(Keyring.generate_entry(1))
@@ -45,17 +46,7 @@ def fake(fake_server: FakeAIProviders) -> Iterator[FakeAIProviders]:
 
 @pytest.fixture
 def gateway(accounts: Accounts, fake: FakeAIProviders) -> Gateway:
-    async def no_wait(_seconds: float) -> None:
-        return None
-
-    return Gateway(
-        sessions=accounts.session,
-        keyring=KEYRING,
-        platform_keys={},
-        base_urls=dict(fake.base_urls),
-        timeout=5.0,
-        sleep=no_wait,
-    )
+    return loopback_gateway(accounts, fake.base_urls, keyring=KEYRING, timeout=5.0)
 
 
 def start(accounts: Accounts, member: Member, **options: Any) -> PracticeSession:
