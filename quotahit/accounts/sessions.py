@@ -55,6 +55,23 @@ def resolve_session(
     record = db_session.exec(
         select(AuthSession).where(AuthSession.token_hash == hash_token(token))
     ).first()
+    return _live_identity(db_session, record, idle_timeout)
+
+
+def resolve_session_id(
+    *, db_session: Session, session_id: int, idle_timeout: timedelta = timedelta(hours=72)
+) -> Identity | None:
+    """Like `resolve_session`, for a session named by a signed ticket rather than its cookie.
+
+    A voice call's websocket carries a ticket naming the login session that asked for it, so
+    logging out (or being deactivated) also refuses the call's reconnections.
+    """
+    return _live_identity(db_session, db_session.get(AuthSession, session_id), idle_timeout)
+
+
+def _live_identity(
+    db_session: Session, record: AuthSession | None, idle_timeout: timedelta
+) -> Identity | None:
     now = utcnow()
     if record is None or record.revoked_at is not None or as_utc(record.expires_at) < now:
         return None

@@ -141,6 +141,11 @@ class VadStream:
         """Whether the speaker is talking now (between a start and its end event)."""
         return self._started_at is not None
 
+    @property
+    def last_voice_end_s(self) -> float:
+        """When the last speech frame ended, in seconds of audio pushed so far."""
+        return self._last_voice_end
+
     def push(self, pcm: bytes) -> list[VadEvent]:
         """Add audio; returns the events it completes, in order."""
         return self._advance(self._classifier.frames(pcm))
