@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     analysis_max_megabytes: int = Field(200, alias="QUOTAHIT_ANALYSIS_MAX_MB")
     analysis_max_minutes: int = Field(120, alias="QUOTAHIT_ANALYSIS_MAX_MINUTES")
     recording_retention_days: int = Field(30, alias="QUOTAHIT_RECORDING_RETENTION_DAYS")
+    # The longest a voice practice call may run, and how long a dropped call waits for its
+    # browser to come back before it is ended and scored.
+    voice_max_seconds: int = Field(900, alias="QUOTAHIT_VOICE_MAX_SECONDS", ge=10, le=7200)
+    voice_resume_seconds: int = Field(30, alias="QUOTAHIT_VOICE_RESUME_SECONDS", ge=1, le=600)
     # Empty: jobs run in the web process (taskiq's in-memory broker). A Redis URL: jobs go through
     # a Redis stream to `quotahit worker` processes.
     job_broker_url: str = Field("", alias="QUOTAHIT_JOB_BROKER_URL")

@@ -234,13 +234,34 @@ TEXT_NOTICE = (
 )
 
 
-def text_segments(turns: Sequence[tuple[str, str]]) -> list[LabelledSegment]:
-    """A typed conversation as timed segments ("Rep" / "Prospect"), spoken at an even pace."""
+VOICE_NOTICE = (
+    "This was a live practice call: talk time, pace and pauses come from when each turn was "
+    "spoken, and the words from live transcription, which can mishear a word."
+)
+
+ConversationTurn = tuple[str, str] | tuple[str, str, float, float]
+
+
+def text_segments(turns: Sequence[ConversationTurn]) -> list[LabelledSegment]:
+    """A conversation as timed segments ("Rep" / "Prospect").
+
+    Spoken turns carry their (start, end) seconds; typed ones are timed at an even pace.
+    """
     segments: list[LabelledSegment] = []
     clock_at = 0.0
-    for speaker, text in turns:
+    for turn in turns:
+        speaker, text = turn[0], turn[1]
         words = len(text.split())
         if not words:
+            continue
+        if len(turn) == 4:
+            start, end = float(turn[2]), max(float(turn[3]), float(turn[2]) + 0.1)  # type: ignore[misc]
+            segments.append(
+                LabelledSegment(
+                    round(start, 2), round(end, 2), text, "Rep" if speaker == "rep" else "Prospect"
+                )
+            )
+            clock_at = max(clock_at, end)
             continue
         seconds = max(1.0, words / TEXT_WORDS_PER_MINUTE * 60)
         start = clock_at + (TEXT_PAUSE_SECONDS if segments else 0.0)
@@ -261,15 +282,22 @@ def create_from_text(
     db_session: Session,
     identity: Identity,
     title: str,
-    turns: Sequence[tuple[str, str]],
+    turns: Sequence[ConversationTurn],
     focus: str,
     model_id: str,
     source: str = "practice",
+    audio_path: str = "",
+    audio_bytes: int = 0,
 ) -> CallAnalysis:
-    """A queued analysis of a typed conversation (speaker "rep" or "buyer", text)."""
+    """A queued analysis of a conversation (speaker "rep" or "buyer", text[, start, end]).
+
+    A spoken call's turns carry their times, and its recording (kept only when the rep opted
+    in) becomes the analysis's playable audio.
+    """
     segments = text_segments(turns)
     if not any(segment.speaker == "Rep" for segment in segments):
         raise AccountError("There is nothing of yours to score yet: write to the buyer first.")
+    spoken = any(len(turn) == 4 for turn in turns)
     analysis = create(
         db_session=db_session,
         identity=identity,
@@ -278,13 +306,17 @@ def create_from_text(
         focus=focus,
         model_id=model_id,
         rep_hint="Rep",
+        audio_path=audio_path,
+        audio_bytes=audio_bytes,
+        keep_audio=bool(audio_path),
+        consent_confirmed=bool(audio_path),  # a practice call: the rep is the only person on it
     )
     analysis.segments_json = json.dumps([s.__dict__ for s in segments])
     analysis.audio_seconds = max(s.end for s in segments)
-    analysis.speech_model_id = "text"
+    analysis.speech_model_id = "voice" if spoken else "text"
     analysis.stage = Stage.ANALYSING.value
     analysis.progress = STAGE_SPANS[Stage.ANALYSING.value][0]
-    analysis.notices_json = json.dumps([TEXT_NOTICE])
+    analysis.notices_json = json.dumps([VOICE_NOTICE if spoken else TEXT_NOTICE])
     db_session.add(analysis)
     db_session.commit()
     db_session.refresh(analysis)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, DateTime, Text
+from sqlalchemy import Column, DateTime, Text, false
 from sqlmodel import Field
 
 from quotahit.db import TenantScoped, utcnow
@@ -55,7 +55,7 @@ class SessionStatus(StrEnum):
 
 
 class PracticeSession(TenantScoped, table=True):
-    """One text role-play against an AI buyer."""
+    """One role-play against an AI buyer, typed or spoken."""
 
     __tablename__ = "practice_session"
 
@@ -72,6 +72,19 @@ class PracticeSession(TenantScoped, table=True):
     # JSON list of {"speaker": "rep"|"buyer", "text"}; the local buyer's memory between turns.
     transcript_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
     buyer_json: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # Voice calls: "text" or "voice", the engine that played it, how long the buyer waits in a
+    # silence, script coaching on or off, the recording kept (opt-in), the context the rep gave
+    # the buyer (JSON list of {"kind", "name", "text"} or images as data URLs), and the end.
+    mode: str = Field(default="text", max_length=8, sa_column_kwargs={"server_default": "text"})
+    engine: str | None = Field(default=None, max_length=16)
+    patience_s: float = Field(default=6.0, sa_column_kwargs={"server_default": "6"})
+    coaching: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    keep_audio: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    context_json: str = Field(
+        default="[]", sa_column=Column(Text, nullable=False, default="[]", server_default="[]")
+    )
+    duration_s: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
+    end_reason: str | None = Field(default=None, max_length=16)
     analysis_id: int | None = Field(default=None, foreign_key="call_analysis.id")
     overall_score: int | None = None
     created_at: datetime = Field(

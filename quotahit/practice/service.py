@@ -59,6 +59,17 @@ class BuyerDone:
     stage: str
 
 
+@dataclass(frozen=True)
+class VoiceOptions:
+    """What only a voice call has (checked by the voice module before it gets here)."""
+
+    engine: str
+    patience_s: float
+    coaching: bool
+    keep_audio: bool
+    context_json: str = "[]"
+
+
 def check_choice(*, scenario: str, focus: str, difficulty: str, model_id: str) -> None:
     """Refuse options no page offers (a client may send anything)."""
     if scenario not in SCENARIOS:
@@ -95,8 +106,13 @@ def start(
     focus: str,
     difficulty: str,
     model_id: str,
+    voice: VoiceOptions | None = None,
 ) -> PracticeSession:
-    """A new session; the buyer opens the conversation in character."""
+    """A new session; the buyer opens the conversation in character.
+
+    A voice call (`voice` given) starts with an empty transcript: its engine speaks the opening
+    line, and the call keeps the transcript as it is spoken.
+    """
     check_choice(scenario=scenario, focus=focus, difficulty=difficulty, model_id=model_id)
     persona = library.resolve(db_session=db_session, identity=identity, key=persona_key)
     session = PracticeSession(
@@ -110,6 +126,17 @@ def start(
         difficulty=difficulty,
         model_id=model_id,
     )
+    if voice is not None:
+        session.mode = "voice"
+        session.engine = voice.engine
+        session.patience_s = voice.patience_s
+        session.coaching = voice.coaching
+        session.keep_audio = voice.keep_audio
+        session.context_json = voice.context_json
+        db_session.add(session)
+        db_session.commit()
+        db_session.refresh(session)
+        return session
     db_session.add(session)
     db_session.flush()
     buyer = LocalBuyer(persona, get_scenario(scenario), difficulty, seed=_seed(session))
@@ -312,25 +339,36 @@ def _add_buyer_turn(
         db_session.commit()
 
 
-def end(*, db_session: Session, identity: Identity, session_id: int) -> PracticeSession:
+def end(
+    *,
+    db_session: Session,
+    identity: Identity,
+    session_id: int,
+    audio_path: str = "",
+    audio_bytes: int = 0,
+) -> PracticeSession:
     """End the session and queue the call analyzer's scorecard of its transcript.
 
-    The caller dispatches the analysis job (`session.analysis_id`) after this returns.
+    The caller dispatches the analysis job (`session.analysis_id`) after this returns. A voice
+    call's turns carry their times; `audio_path` is its recording, kept when the rep opted in.
     """
     session = get(db_session=db_session, identity=identity, session_id=session_id)
     if session.status != SessionStatus.ACTIVE.value:
         return session
     turns = transcript_of(session)
-    if not any(turn["speaker"] == "rep" for turn in turns):
+    if not any(turn["speaker"] == "rep" and turn.get("text") for turn in turns):
         raise PracticeError("Say something to the buyer before ending: there is nothing to score.")
     focus = get_focus(session.focus).analysis_focus
+    kind = "Voice practice" if session.mode == "voice" else "Practice"
     analysis = analysis_service.create_from_text(
         db_session=db_session,
         identity=identity,
-        title=f"Practice with {session.persona_name} · {get_scenario(session.scenario).label}",
-        turns=[(turn["speaker"], turn["text"]) for turn in turns],
+        title=f"{kind} with {session.persona_name} · {get_scenario(session.scenario).label}",
+        turns=[_scored_turn(turn) for turn in turns if turn.get("text")],
         focus=focus,
         model_id=session.model_id,
+        audio_path=audio_path,
+        audio_bytes=audio_bytes,
     )
     session.status = SessionStatus.ENDED.value
     session.ended_at = utcnow()
@@ -339,6 +377,12 @@ def end(*, db_session: Session, identity: Identity, session_id: int) -> Practice
     db_session.commit()
     db_session.refresh(session)
     return session
+
+
+def _scored_turn(turn: dict[str, Any]) -> analysis_service.ConversationTurn:
+    if isinstance(turn.get("start"), int | float) and isinstance(turn.get("end"), int | float):
+        return (turn["speaker"], turn["text"], float(turn["start"]), float(turn["end"]))
+    return (turn["speaker"], turn["text"])
 
 
 def delete(*, db_session: Session, identity: Identity, session_id: int) -> None:

@@ -111,6 +111,6 @@ def parse_client_text(raw: str) -> ClientMessage:
     raise ProtocolError(f"unknown type {str(kind)[:32]!r}")
 
 
-def server_message(kind: str, **fields: Any) -> str:
+def server_message(message_type: str, /, **fields: Any) -> str:
     """One JSON frame for the browser."""
-    return json.dumps({"type": kind, **fields}, separators=(",", ":"))
+    return json.dumps({"type": message_type, **fields}, separators=(",", ":"))
