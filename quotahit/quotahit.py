@@ -2,7 +2,7 @@
 
 import reflex as rx
 from starlette.applications import Starlette
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from quotahit.accounts import pages as accounts_pages
 from quotahit.admin import pages as admin_pages
@@ -23,6 +23,8 @@ from quotahit.team import pages as team_pages
 from quotahit.ui import theme
 from quotahit.usage import api as usage_api
 from quotahit.usage import pages as usage_pages
+from quotahit.voice import api as voice_api
+from quotahit.voice import pages as voice_pages
 
 # Pages register themselves with @rx.page when their module is imported.
 PAGE_MODULES = (
@@ -37,6 +39,7 @@ PAGE_MODULES = (
     practice_pages,
     team_pages,
     usage_pages,
+    voice_pages,
 )
 
 get_settings()  # fail at start-up, with the list of what is missing, in production mode
@@ -50,6 +53,8 @@ api = Starlette(
         Route("/api/ai/summarize", coach_api.summarize_endpoint, methods=["POST"]),
         Route("/api/ai/research", coach_api.research_endpoint, methods=["POST"]),
         Route("/api/ai/text-practice", practice_api.text_practice_endpoint, methods=["POST"]),
+        Route("/api/ai/realtime-token", voice_api.realtime_token_endpoint, methods=["POST"]),
+        WebSocketRoute("/api/voice/ws", voice_api.voice_socket),
         Route(
             "/api/analyses/{analysis_id:int}/audio",
             analysis_api.audio_endpoint,

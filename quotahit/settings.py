@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     recording_retention_days: int = Field(30, alias="QUOTAHIT_RECORDING_RETENTION_DAYS")
     # The longest a voice practice call may run, and how long a dropped call waits for its
     # browser to come back before it is ended and scored.
-    voice_max_seconds: int = Field(900, alias="QUOTAHIT_VOICE_MAX_SECONDS", ge=10, le=7200)
+    voice_max_seconds: int = Field(900, alias="QUOTAHIT_VOICE_MAX_SECONDS", ge=5, le=7200)
     voice_resume_seconds: int = Field(30, alias="QUOTAHIT_VOICE_RESUME_SECONDS", ge=1, le=600)
     # Empty: jobs run in the web process (taskiq's in-memory broker). A Redis URL: jobs go through
     # a Redis stream to `quotahit worker` processes.
@@ -74,6 +74,8 @@ class Settings(BaseSettings):
 
     openai_api_key: str = Field("", alias="OPENAI_API_KEY")
     openai_base_url: str = Field("https://api.openai.com/v1", alias="OPENAI_BASE_URL")
+    # Where OpenAI Realtime's websocket lives; empty: derived from OPENAI_BASE_URL (wss://…).
+    openai_realtime_url: str = Field("", alias="OPENAI_REALTIME_URL")
     anthropic_api_key: str = Field("", alias="ANTHROPIC_API_KEY")
     anthropic_base_url: str = Field("https://api.anthropic.com", alias="ANTHROPIC_BASE_URL")
     openrouter_api_key: str = Field("", alias="OPENROUTER_API_KEY")

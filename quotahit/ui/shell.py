@@ -30,6 +30,7 @@ class NavItem:
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Dashboard", "layout_dashboard", "/dashboard"),
     NavItem("AI Coach", "message_square_text", "/coach"),
+    NavItem("Voice practice", "mic", "/practice/voice"),
     NavItem("Text practice", "messages_square", "/practice"),
     NavItem("Call analyzer", "audio_lines", "/analyze"),
     NavItem("Team", "users", "/team"),

@@ -78,6 +78,7 @@ class _Live:
     engine: str = ""
     notices: list[str] = field(default_factory=list)
     hints: list[dict[str, Any]] = field(default_factory=list)
+    analysis_id: int | None = None
 
 
 class CallRunner:
@@ -189,6 +190,7 @@ class CallRunner:
             if audio is None:
                 self._recorder.discard()
         analysis_id = None if reason == "discarded" else await self._hooks.finish(reason, audio)
+        self._live.analysis_id = analysis_id
         self._push(status="ended")
         with contextlib.suppress(Exception):
             await self._transport.send_text(
@@ -291,8 +293,12 @@ class CallRunner:
             )
         elif isinstance(event, ev.SpeechStarted):
             await self._send("speech_started")
+            if self._coach is not None:
+                self._coach.rep_speech(now)  # a monologue is caught while it is still going
         elif isinstance(event, ev.SpeechStopped):
             await self._send("speech_stopped")
+            if self._coach is not None:
+                self._coach.rep_speech(None)
         elif isinstance(event, ev.AudioDone):
             await self._send("audio_done", item_id=event.item_id)
         elif isinstance(event, ev.Truncated):
@@ -377,4 +383,5 @@ class CallRunner:
             "hints": list(self._live.hints[-20:]),
             "notices": list(self._live.notices[-5:]),
             "talk": self._transcript.talk_seconds(),
+            "analysis_id": self._live.analysis_id,
         }

@@ -2,7 +2,11 @@
 
 Both engines (the local pipeline and the OpenAI Realtime bridge) produce these and nothing else,
 so the websocket route, the transcript keeper, the coach and the benchmarks never know which
-engine is speaking. Audio is PCM16 little-endian mono at the call's output rate.
+engine is speaking. Audio is in the call's wire format: PCM16 little-endian mono at 24 kHz for
+the browser, G.711 mu-law at 8 kHz for a phone call.
+
+`EngineFailed.code` is one of: auth, no_model, rate_limited, quota, server, timeout, unreachable,
+expired, bad_request, malformed, internal.
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ class TranscriptDone:
 
 @dataclass(frozen=True)
 class AudioDelta:
-    """A piece of the buyer's voice for item `item_id`."""
+    """A piece of the buyer's voice for item `item_id`, in the call's wire format."""
 
     item_id: str
     pcm: bytes = field(repr=False)

@@ -1,4 +1,5 @@
-"""Spoken test audio for the voice engine: espeak-ng's voice as PCM16 at any rate.
+"""Spoken test audio for the voice engine (espeak-ng's voice as PCM16 at any rate), and the
+scripted ears and voice that stand in for Whisper and Piper where a test needs exact turns.
 
 espeak-ng is a Debian package the set-up installs (`scripts/system-deps.sh`); its speech is
 clear enough for the voice detector and Whisper, and generating it takes milliseconds.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import subprocess
+import time
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -36,3 +39,36 @@ def chunks(pcm: bytes, rate: int = 24_000, ms: int = 40) -> list[bytes]:
     """Audio cut as the browser sends it (40 ms frames)."""
     size = rate * 2 * ms // 1000
     return [pcm[i : i + size] for i in range(0, len(pcm), size)]
+
+
+MS_PER_CHAR = 40
+
+
+class Ears:
+    """A transcriber that hears the next scripted line, whatever was said."""
+
+    def __init__(self, *lines: str) -> None:
+        self.lines = list(lines)
+        self.calls = 0
+        self.heard_seconds: list[float] = []
+
+    def __call__(self, pcm16k: bytes) -> str:
+        self.calls += 1
+        self.heard_seconds.append(len(pcm16k) / 32_000)
+        return self.lines[min(self.calls, len(self.lines)) - 1] if self.lines else ""
+
+
+class Voice:
+    """A voice that says each sentence as a tone, optionally slowly (to be interrupted)."""
+
+    def __init__(self, seconds_per_sentence: float = 0.0) -> None:
+        self.spoken: list[str] = []
+        self.delay = seconds_per_sentence
+
+    def __call__(self, sentence: str, rate: int) -> Iterator[bytes]:
+        self.spoken.append(sentence)
+        if self.delay:
+            time.sleep(self.delay)
+        samples = int(rate * len(sentence) * MS_PER_CHAR / 1000)
+        tone = (3000 * np.sin(np.arange(samples) * 2 * np.pi * 220 / rate)).astype("<i2")
+        yield tone.tobytes()

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
-
-import numpy as np
 
 from quotahit.practice import library
 from quotahit.practice.personas import BUILT_IN_PERSONAS
@@ -18,9 +15,7 @@ from quotahit.providers.local.audio import pcm16_to_mulaw
 from quotahit.voice import events as ev
 from quotahit.voice.engine import PHONE_AUDIO, CallSetup
 from quotahit.voice.local_engine import LocalVoiceSession
-from tests.support.voice_audio import chunks, silence, speech_pcm
-
-MS_PER_CHAR = 40
+from tests.support.voice_audio import MS_PER_CHAR, Ears, Voice, chunks, silence, speech_pcm
 
 
 def setup(**overrides: object) -> CallSetup:
@@ -36,36 +31,6 @@ def setup(**overrides: object) -> CallSetup:
         "seed": 7,
     }
     return CallSetup(**(options | overrides))
-
-
-class Ears:
-    """A transcriber that hears the next scripted line, whatever was said."""
-
-    def __init__(self, *lines: str) -> None:
-        self.lines = list(lines)
-        self.calls = 0
-        self.heard_seconds: list[float] = []
-
-    def __call__(self, pcm16k: bytes) -> str:
-        self.calls += 1
-        self.heard_seconds.append(len(pcm16k) / 32_000)
-        return self.lines[min(self.calls, len(self.lines)) - 1] if self.lines else ""
-
-
-class Voice:
-    """A voice that says each sentence as a tone, optionally slowly (to be interrupted)."""
-
-    def __init__(self, seconds_per_sentence: float = 0.0) -> None:
-        self.spoken: list[str] = []
-        self.delay = seconds_per_sentence
-
-    def __call__(self, sentence: str, rate: int) -> Iterator[bytes]:
-        self.spoken.append(sentence)
-        if self.delay:
-            time.sleep(self.delay)
-        samples = int(rate * len(sentence) * MS_PER_CHAR / 1000)
-        tone = (3000 * np.sin(np.arange(samples) * 2 * np.pi * 220 / rate)).astype("<i2")
-        yield tone.tobytes()
 
 
 class Recorder:
