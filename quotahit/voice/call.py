@@ -348,12 +348,12 @@ class CallRunner:
             await asyncio.sleep(1.0)
             elapsed = self.elapsed
             if elapsed >= self._setup.max_seconds:
-                await self._send("notice", message="The call reached its maximum length.")
+                await self._notice("The call reached its maximum length.")
                 self._end("max_length")
                 return
             if not self._warned and elapsed >= self._setup.max_seconds - LAST_MINUTE_S > 0:
                 self._warned = True
-                await self._send("notice", message="One minute left on this call.")
+                await self._notice("One minute left on this call.")
             if self._coach is not None:
                 await self._send_hints(self._coach.tick(elapsed))
             if self._clock() - self._last_save >= SAVE_EVERY_S:
@@ -363,6 +363,11 @@ class CallRunner:
         self._last_save = self._clock()
         buyer_memory = getattr(self._engine, "buyer_memory", None)
         await self._hooks.save(self._transcript.stored(), buyer_memory, self.elapsed)
+
+    async def _notice(self, message: str) -> None:
+        self._live.notices.append(message)
+        await self._send("notice", message=message)
+        self._push()
 
     async def _send(self, message_type: str, /, **fields: Any) -> None:
         with contextlib.suppress(Exception):  # a closed socket shows up as a drop on receive

@@ -215,7 +215,7 @@ def _setup() -> rx.Component:
                         ~VoiceCallState.openai_ready,
                         rx.text(
                             "OpenAI Realtime needs an OpenAI key: add one on the ",
-                            rx.link("API keys", href="/keys"),
+                            rx.link("API keys", href="/settings/keys"),
                             " page.",
                             size="1",
                             color=theme.MIST,

@@ -48,6 +48,16 @@ MIC_GUIDANCE = {
 }
 
 
+# The page's scripts load alongside its first events: wait for them (up to 10 s) before starting.
+BEGIN_SCRIPT = """(async () => {
+  for (let i = 0; i < 200 && !window.quotahitVoiceBegin; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  if (!window.quotahitVoiceBegin) return {outcome: "unsupported"};
+  return window.quotahitVoiceBegin(TICKET);
+})()"""
+
+
 class VoiceCallState(rx.State):
     """Set-up choices, the live call as the route reports it, and the call's outcome."""
 
@@ -370,7 +380,7 @@ class VoiceCallState(rx.State):
         )
         self.status, self.guidance = "connecting", ""
         return rx.call_script(
-            f"window.quotahitVoiceBegin({json.dumps(ticket)})",
+            BEGIN_SCRIPT.replace("TICKET", json.dumps(ticket)),
             callback=VoiceCallState.client_started,
         )
 

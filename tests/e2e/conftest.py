@@ -12,9 +12,14 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.fakes.ai_providers import FakeAIProviders
+from tests.fakes.openai_realtime import FakeOpenAIRealtime
 from tests.support.app_server import CHROMIUM, CHROMIUM_ARGS, RunningApp, running_app
 from tests.support.seed import Seeder
 
+# Voice calls end at this length in the browser tests (one test waits for it).
+VOICE_MAX_SECONDS = 75
+REALTIME_REP_LINE = "Hello, this is Rita from QuotaHit. How do you onboard new reps today?"
+REALTIME_REPLIES = ("We mostly shadow senior reps for a month. Why do you ask?",)
 E2E_KEYS = {
     "openai": ["sk-proj-e2e-valid-0123456789WXYZ"],
     "anthropic": ["sk-ant-api03-e2e-valid-0123456789"],
@@ -33,15 +38,34 @@ def ai_providers() -> Iterator[FakeAIProviders]:
 
 
 @pytest.fixture(scope="session")
+def realtime() -> Iterator[FakeOpenAIRealtime]:
+    """OpenAI Realtime's websocket, faked on loopback: hears the rep say REALTIME_REP_LINE."""
+    with FakeOpenAIRealtime(
+        valid_keys={E2E_KEYS["openai"][0]},
+        transcriber=lambda _pcm: REALTIME_REP_LINE,
+        replies=list(REALTIME_REPLIES),
+        pace=1.0,
+    ) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
 def app_server(
-    tmp_path_factory: pytest.TempPathFactory, ai_providers: FakeAIProviders
+    tmp_path_factory: pytest.TempPathFactory,
+    ai_providers: FakeAIProviders,
+    realtime: FakeOpenAIRealtime,
 ) -> Iterator[RunningApp]:
     """A fresh data folder and SQLite database, migrated and served by `quotahit serve`."""
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is missing: run `bash scripts/system-deps.sh`")
     urls = {f"{provider.upper()}_BASE_URL": url for provider, url in ai_providers.base_urls.items()}
     with running_app(
-        tmp_path_factory.mktemp("e2e-data"), QUOTAHIT_PLATFORM_ADMINS="root@platform.test", **urls
+        tmp_path_factory.mktemp("e2e-data"),
+        QUOTAHIT_PLATFORM_ADMINS="root@platform.test",
+        OPENAI_REALTIME_URL=realtime.ws_url,
+        QUOTAHIT_VOICE_MAX_SECONDS=str(VOICE_MAX_SECONDS),
+        QUOTAHIT_VOICE_RESUME_SECONDS="20",
+        **urls,
     ) as app:
         yield app
 
