@@ -151,7 +151,7 @@ def _history() -> rx.Component:
                             rx.table.column_header_cell("Buyer"),
                             rx.table.column_header_cell("Scenario"),
                             rx.table.column_header_cell("When"),
-                            rx.table.column_header_cell("Messages"),
+                            rx.table.column_header_cell("Turns"),
                             rx.table.column_header_cell("Score"),
                         )
                     ),
@@ -160,7 +160,15 @@ def _history() -> rx.Component:
                             PracticeState.sessions,
                             lambda row: rx.table.row(
                                 rx.table.cell(
-                                    rx.link(row["persona"], href="/practice/" + row["id"].to(str))
+                                    rx.hstack(
+                                        rx.link(row["persona"], href=row["href"].to(str)),
+                                        rx.cond(
+                                            row["mode"] == "voice",
+                                            rx.badge("voice", variant="soft", color_scheme="green"),
+                                        ),
+                                        spacing="2",
+                                        align="center",
+                                    )
                                 ),
                                 rx.table.cell(row["scenario"], " · ", row["difficulty"]),
                                 rx.table.cell(row["when"]),

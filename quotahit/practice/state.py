@@ -58,6 +58,10 @@ def _session_row(session: PracticeSession) -> dict[str, Any]:
         "score": "" if session.overall_score is None else str(session.overall_score),
         "analysis_id": session.analysis_id or 0,
         "turns": len(service.transcript_of(session)),
+        "mode": session.mode,
+        "href": f"/practice/voice/{session.id}"
+        if session.mode == "voice"
+        else f"/practice/{session.id}",
     }
 
 

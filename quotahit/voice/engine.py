@@ -51,6 +51,7 @@ class CallSetup:
     instructions: str
     opening_line: str
     context_text: str = ""
+    context_images: tuple[str, ...] = ()  # data: URLs of pictures the rep shared
     voice: str = "marin"
     model: str = "gpt-realtime"
     transcription_model: str = "gpt-4o-mini-transcribe"

@@ -189,6 +189,11 @@ def call_setup(
         instructions=prompt + VOICE_RULES + _fenced_context(items),
         opening_line="" if turns else persona.opening_line,
         context_text="\n\n".join(item["text"] for item in items if item.get("kind") != "image"),
+        context_images=tuple(
+            str(item["text"])
+            for item in items
+            if item.get("kind") == "image" and str(item.get("text", "")).startswith("data:image/")
+        ),
         voice=REALTIME_VOICES[voice_kind],
         model=model,
         patience_s=session.patience_s,

@@ -11,11 +11,14 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from fpdf import FPDF
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, WebSocketRoute, expect
 
+from quotahit.voice.pages import UPLOAD_ID
 from tests.e2e.conftest import E2E_KEYS, REALTIME_REP_LINE, REALTIME_REPLIES, VOICE_MAX_SECONDS
 from tests.e2e.helpers import log_in, save_user_key
 from tests.fakes.openai_realtime import FakeOpenAIRealtime
@@ -23,6 +26,7 @@ from tests.support.app_server import CHROMIUM, CHROMIUM_ARGS
 from tests.support.seed import SeededUser, Seeder
 from tests.support.speech_audio import speech_wav
 
+CONTEXT_FACT = "Brightlane renews its CRM contract on March 31 and has 40 reps."
 REP_LINE = "Hi Sarah, thanks for taking my call. What are your biggest challenges with your team?"
 CALL_URL = re.compile(r".*/practice/voice/\d+$")
 RESULT_URL = re.compile(r".*/analyze/\d+$")
@@ -128,6 +132,45 @@ def test_a_local_call_hears_the_rep_plays_the_buyer_stops_when_interrupted_and_s
     page.locator("#call-end").click()
     expect(page).to_have_url(RESULT_URL, timeout=60_000)
     expect(page.locator("#score-overall")).to_contain_text(re.compile(r"\d+"), timeout=90_000)
+
+
+def test_context_the_rep_adds_is_checked_and_becomes_what_the_buyer_knows(
+    voice_context: BrowserContext,
+    app_url: str,
+    rep: SeededUser,
+    realtime: FakeOpenAIRealtime,
+    tmp_path: Path,
+) -> None:
+    brief = FPDF()
+    brief.set_font("Helvetica", size=12)
+    brief.add_page()
+    brief.multi_cell(0, 8, f"Brightlane account brief. {CONTEXT_FACT}")
+    pdf = tmp_path / "brightlane-brief.pdf"
+    brief.output(str(pdf))
+    video = tmp_path / "call-notes.pdf"  # a video named like a PDF
+    video.write_bytes(b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(2_000))
+    page = signed_in(voice_context, app_url, rep)
+    save_user_key(page, app_url, "OpenAI", E2E_KEYS["openai"][0])
+    page.goto(f"{app_url}/practice/voice")
+    upload = page.locator(f"#{UPLOAD_ID} input[type=file]")
+    upload.set_input_files(str(video))
+    expect(page.locator("#voice-context-error")).to_contain_text("video")
+    page.locator("#voice-context-url").fill("http://169.254.169.254/latest/meta-data")
+    page.locator("#voice-context-url-button").click()
+    expect(page.locator("#voice-context-error")).to_contain_text("private network")
+    upload.set_input_files(str(pdf))
+    expect(page.locator(".context-item")).to_have_count(1)
+    expect(page.locator(".context-item")).to_contain_text("brightlane-brief.pdf")
+    connections = len(realtime.connections)
+    page.locator("#voice-engine").get_by_role("radio", name="OpenAI Realtime").click()
+    page.locator("#start-call").click()
+    expect(page).to_have_url(CALL_URL)
+    expect(page.locator("#call-status")).to_have_text("Live", timeout=60_000)
+    realtime.wait_until(lambda: len(realtime.connections) > connections, within=10)
+    instructions = realtime.connections[connections].session.get("instructions", "")
+    assert CONTEXT_FACT in instructions
+    page.locator("#call-end").click()
+    expect(page.locator("#call-status")).to_have_text("Ended", timeout=30_000)
 
 
 def test_mute_stops_the_microphone_and_unmute_brings_it_back(

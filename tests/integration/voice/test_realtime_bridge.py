@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -183,6 +184,27 @@ async def test_the_session_openai_receives_is_the_calls_config(
     assert fake.connections[0].query == {"model": SETUP.model}
     assert fake.authorizations == ["..." + KEY[-4:]]
     assert fake.client_events[:2] == ["session.update", "response.create"]
+
+
+async def test_pictures_the_rep_shared_reach_the_buyer_before_the_greeting(
+    fake: FakeOpenAIRealtime,
+) -> None:
+    picture = "data:image/png;base64,iVBORw0KGgo="
+    session = _session(fake, dataclasses.replace(SETUP, context_images=(picture,)))
+    await session.start()
+    call = Call(session)
+
+    await call.until(buyer_done)
+    await session.close()
+
+    [item] = fake.connections[0].items_created
+    assert item["role"] == "user"
+    assert {"type": "input_image", "image_url": picture} in item["content"]
+    assert fake.client_events[:3] == [
+        "session.update",
+        "conversation.item.create",
+        "response.create",
+    ]
 
 
 async def test_the_websocket_address_can_be_given_apart_from_the_rest_api(
