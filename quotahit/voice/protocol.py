@@ -12,7 +12,8 @@ Browser → backend
 
 Backend → browser
     {"type": "ready", "engine": "local"|"openai", "model", "voice", "max_seconds", "session_id",
-     "resumed": bool}
+     "resumed": bool, "elapsed_s": seconds of call so far, "resume_token": a ticket that
+     reopens this call (single use, 5 minutes) if the socket drops}
     {"type": "speech_started"}  the rep is talking: stop the buyer's audio now, then send
                                 "playback" for the item that was playing
     {"type": "speech_stopped"}
