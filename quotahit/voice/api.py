@@ -191,7 +191,17 @@ async def _run_call(
         waiting.cancel()
     previous = _live.get(identity.user_id)
     if previous is not None:
-        previous[1].replace()
+        same_call = previous[0] == session_id
+        previous[1].replace(same_call=same_call)
+        if same_call:
+            # Let the old connection save what it heard, then carry on from the stored call.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(previous[1].ended(), timeout=10)
+            try:
+                session = await asyncio.to_thread(_load_call, identity, session_id)
+            except AccountError as error:
+                await websocket.close(CLOSE_BAD_TICKET, str(error)[:120])
+                return
     gateway = wiring.gateway()
     choice = await asyncio.to_thread(service.choose_engine, gateway, identity, session.engine)
     setup = service.call_setup(session, max_seconds=settings.voice_max_seconds)

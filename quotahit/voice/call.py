@@ -125,9 +125,13 @@ class CallRunner:
         """Seconds of call so far, counting a resumed call's earlier part."""
         return self._offset + self._clock() - self._started
 
-    def replace(self) -> None:
-        """The same user opened a call elsewhere: this connection ends."""
-        self._end("replaced")
+    def replace(self, *, same_call: bool = False) -> None:
+        """The same user opened a call elsewhere: this connection ends.
+
+        When it is this very call coming back (a resume that arrived before this socket's drop
+        was noticed), the call is not ended: the new connection carries it on.
+        """
+        self._end("moved" if same_call else "replaced")
 
     def end(self, reason: str) -> None:
         """End the call from outside (the page); "discarded" ends it without a scorecard."""
@@ -176,11 +180,18 @@ class CallRunner:
         await self._hooks.save(self._transcript.stored(), buyer_memory, self.elapsed)
         if self._hooks.on_engine_end is not None:
             await self._hooks.on_engine_end(self._live.engine, self._clock() - self._started)
-        if reason == "dropped":
-            self._push(status="reconnecting")
+        if reason in ("dropped", "moved"):
             if self._recorder is not None:
                 self._recorder.discard()  # a resumed call records afresh from where it is
-            self.outcome = CallOutcome("")
+            if reason == "moved":
+                self._live.notices.append("This call continued in another tab or window.")
+                self._push(status="elsewhere")
+                with contextlib.suppress(Exception):
+                    await self._transport.close(4409)
+                self.outcome = CallOutcome("moved")
+            else:
+                self._push(status="reconnecting")
+                self.outcome = CallOutcome("")
             self._closed.set()
             return self.outcome
         audio = None

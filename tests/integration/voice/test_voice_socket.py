@@ -239,6 +239,32 @@ async def test_opening_the_call_in_another_tab_ends_the_first_connection(
     assert first_session.end_reason == "replaced"
 
 
+async def test_the_same_call_opened_again_moves_to_the_new_connection_and_goes_on(
+    voice_server: VoiceServer, team: Staff
+) -> None:
+    session_id = voice_server.start_call(team.rep)
+    async with voice_server.connect(voice_server.ticket(team.rep, session_id)) as first:
+        first_call = Call(first)
+        await first_call.of_type("audio_done")
+        await first_call.say(REP_LINE)
+        await first_call.until(
+            lambda m: m["type"] == "transcript" and m["speaker"] == "rep" and m["final"]
+        )
+        again = voice_server.ticket(team.rep, session_id, client_token="tab-2")
+        async with voice_server.connect(again) as second:
+            await first.wait_closed()
+            assert first.close_code == 4409
+            second_call = Call(second)
+            ready = await second_call.of_type("ready")
+            assert ready["session_id"] == session_id
+            ended = await second_call.end()
+    assert ended["reason"] == "rep"
+    session = voice_server.accounts.one(PracticeSession, PracticeSession.id == session_id)
+    turns = json.loads(session.transcript_json)
+    assert [t["text"] for t in turns if t["speaker"] == "rep"] == [REP_LINE]
+    assert session.end_reason == "rep"
+
+
 async def test_a_call_ends_at_its_maximum_length(
     voice_server: VoiceServer, team: Staff, monkeypatch: pytest.MonkeyPatch
 ) -> None:
