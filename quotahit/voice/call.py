@@ -116,6 +116,8 @@ class CallRunner:
         self._ended: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self._live = _Live()
         self._last_save = clock()
+        self._saver: asyncio.Task[None] | None = None
+        self._save_wanted = False
         self._warned = False
         self.outcome: CallOutcome | None = None
         self._closed = asyncio.Event()
@@ -176,6 +178,9 @@ class CallRunner:
 
     async def _close(self, reason: str) -> CallOutcome:
         await self._engine.close()
+        if self._saver is not None:
+            self._save_wanted = False
+            await asyncio.gather(self._saver, return_exceptions=True)  # then the final save
         buyer_memory = getattr(self._engine, "buyer_memory", None)
         await self._hooks.save(self._transcript.stored(), buyer_memory, self.elapsed)
         if self._hooks.on_engine_end is not None:
@@ -335,7 +340,7 @@ class CallRunner:
             )
             if changed.final and isinstance(event, ev.TranscriptDone | ev.Truncated):
                 await self._coach_turn(changed.speaker, changed.text, changed.start, changed.end)
-                await self._save()
+                self._save_soon()
             self._push()
 
     async def _coach_turn(self, speaker: str, text: str, start: float, end: float) -> None:
@@ -368,12 +373,24 @@ class CallRunner:
             if self._coach is not None:
                 await self._send_hints(self._coach.tick(elapsed))
             if self._clock() - self._last_save >= SAVE_EVERY_S:
-                await self._save()
+                self._save_soon()
 
-    async def _save(self) -> None:
-        self._last_save = self._clock()
-        buyer_memory = getattr(self._engine, "buyer_memory", None)
-        await self._hooks.save(self._transcript.stored(), buyer_memory, self.elapsed)
+    def _save_soon(self) -> None:
+        """Save in the background: a database write must never hold up the buyer's voice
+        (it cost 5 ms to 0.5 s of added latency per turn; bench/bench_voice.py)."""
+        self._save_wanted = True
+        if self._saver is None or self._saver.done():
+            self._saver = asyncio.create_task(self._save_while_wanted())
+
+    async def _save_while_wanted(self) -> None:
+        while self._save_wanted:
+            self._save_wanted = False
+            self._last_save = self._clock()
+            buyer_memory = getattr(self._engine, "buyer_memory", None)
+            try:
+                await self._hooks.save(self._transcript.stored(), buyer_memory, self.elapsed)
+            except Exception:
+                logger.exception("could not save a voice call's transcript")
 
     async def _notice(self, message: str) -> None:
         self._live.notices.append(message)

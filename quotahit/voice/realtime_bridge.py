@@ -39,9 +39,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import functools
 import json
 import logging
 import re
+import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, cast
@@ -51,6 +53,7 @@ from openai.resources.realtime.realtime import AsyncRealtimeConnection
 from openai.types.websocket_connection_options import WebSocketConnectionOptions
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
+from quotahit.providers.text import shared_http_client
 from quotahit.voice.engine import CallSetup
 from quotahit.voice.events import (
     AudioDelta,
@@ -76,6 +79,13 @@ IMAGE_CONTEXT_NOTE = (
 _socket_logger = logging.getLogger(f"{__name__}.socket")
 _socket_logger.setLevel(logging.INFO)  # websockets logs every handshake header at DEBUG
 _SOCKET_OPTIONS = cast(WebSocketConnectionOptions, {"logger": _socket_logger, "close_timeout": 2})
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One TLS context for every wss:// call (building one loads the CA bundle: tens of ms)."""
+    return ssl.create_default_context()
+
 
 _NO_CLOSE_FRAME = 1006
 _SERVER_ERROR_CLOSE = 1011
@@ -138,12 +148,16 @@ class RealtimeVoiceSession:
     ) -> None:
         self._setup = setup
         self._config = session_config(setup)  # refuses an audio format OpenAI cannot speak
+        # The shared HTTP pool: a client of its own would build a TLS context on the event
+        # loop, a 20-45 ms stall for every call in the worker (bench/bench_voice.py).
         self._client = openai.AsyncOpenAI(
             api_key=api_key,
             base_url=base_url,
             websocket_base_url=websocket_base_url,
             max_retries=0,
+            http_client=shared_http_client(),
         )
+        self._secure = (websocket_base_url or base_url).startswith(("https:", "wss:"))
         self._connect_timeout = connect_timeout
         self._bytes_per_ms = setup.audio.bytes_per_second / 1000
         self._connection: AsyncRealtimeConnection | None = None
@@ -224,16 +238,20 @@ class RealtimeVoiceSession:
         if self._reader is not None:
             self._reader.cancel()
             await asyncio.gather(self._reader, return_exceptions=True)
-        await self._disconnect()
-        await self._client.close()
+        await self._disconnect()  # the SDK client's HTTP pool is shared: it stays open
         self._end()
 
     async def _open(self) -> EngineFailed | None:
         """Open and configure the socket; the failure to report, if it could not be done."""
         try:
             async with asyncio.timeout(self._connect_timeout):
+                options = _SOCKET_OPTIONS
+                if self._secure:
+                    options = cast(
+                        WebSocketConnectionOptions, {**_SOCKET_OPTIONS, "ssl": _tls_context()}
+                    )
                 self._connection = await self._client.realtime.connect(
-                    model=self._setup.model, websocket_connection_options=_SOCKET_OPTIONS
+                    model=self._setup.model, websocket_connection_options=options
                 ).enter()
                 first = await self._receive()
             if first.get("type") != "session.created":
