@@ -22,9 +22,7 @@ import itertools
 import json
 import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,6 +38,7 @@ import openai
 from sqlmodel import Session
 from starlette.applications import Starlette
 from starlette.routing import Route
+from workers import uvicorn_worker  # bench/workers.py (this folder is on sys.path)
 
 from quotahit import migrations, wiring
 from quotahit.accounts.identity import Identity
@@ -64,7 +63,6 @@ STREAM_TOKENS = tuple(f" word{index}" for index in range(100))
 KEY = "sk-proj-bench-0123456789abcdef"
 MODEL = "gpt-4.1"
 QUESTION = "How do I answer a price objection?"
-SERVER_START_SECONDS = 60
 EVENT_END = re.compile(rb"\r\n\r\n|\n\n")
 
 
@@ -292,49 +290,10 @@ async def stream_concurrently(
 
 
 @contextmanager
-def uvicorn_worker(env: dict[str, str], log: Path) -> Iterator[int]:
+def chat_worker(env: dict[str, str], log: Path) -> Iterator[int]:
     """One uvicorn worker serving `chat_app` on a free loopback port; yields the port."""
-    port = int(env["QUOTAHIT_PORT"])
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "--app-dir",
-        str(HERE),
-        f"{Path(__file__).stem}:chat_app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    with log.open("w") as handle:
-        process = subprocess.Popen(
-            command, env=env, cwd=HERE.parent, stdout=handle, stderr=subprocess.STDOUT
-        )
-    try:
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while True:
-            if process.poll() is not None:
-                raise BenchError(f"uvicorn exited early:\n{log.read_text()[-4000:]}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise BenchError(f"uvicorn did not start:\n{log.read_text()[-4000:]}") from None
-                time.sleep(0.1)
-        yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    with uvicorn_worker(f"{Path(__file__).stem}:chat_app", HERE, env, log):
+        yield int(env["QUOTAHIT_PORT"])
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -349,7 +308,7 @@ async def measure_stream_gaps(fake: FakeAIProviders, token: str, env: dict[str, 
     fake_port = int(fake.url.rsplit(":", 1)[1])
     direct_body = {"model": MODEL, "input": [{"role": "user", "content": QUESTION}], "stream": True}
     chat_body = {"model": MODEL, "messages": [{"role": "user", "content": QUESTION}]}
-    with uvicorn_worker(env, Path(env["QUOTAHIT_DATA_DIR"]) / "uvicorn.log") as port:
+    with chat_worker(env, Path(env["QUOTAHIT_DATA_DIR"]) / "uvicorn.log") as port:
         # The worker's first chat pays for lazy imports and the SDK's schemas: timed apart.
         cold = await stream_concurrently(port, CHAT, token, chat_body, 1)
         bare = await stream_concurrently(fake_port, RESPONSES, KEY, direct_body, STREAMS)

@@ -54,7 +54,6 @@ import base64
 import inspect
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -76,6 +75,7 @@ from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
+from workers import uvicorn_worker  # bench/workers.py (this folder is on sys.path)
 
 from quotahit import db, migrations, settings, wiring
 from quotahit.accounts import sessions
@@ -140,7 +140,6 @@ CONCURRENT_MS_PER_CHARACTER = 30  # the fake's voice: the 56-character opening p
 CONCURRENT_LIMIT_MS = 20.0
 CONCURRENT_BUDGET_S = 70.0  # no new level starts after this long (a level takes ~20 s)
 
-SERVER_START_SECONDS = 60
 SILENCE = bytes(int(FRAME_S * RATE) * 2)
 AUDIO_DELTA = '{"type": "response.output_audio.delta"'  # how the fake starts an audio event
 
@@ -263,51 +262,10 @@ class Worker:
 
 
 @contextmanager
-def uvicorn_worker(env: dict[str, str], log: Path) -> Iterator[Worker]:
+def voice_worker(env: dict[str, str], log: Path) -> Iterator[Worker]:
     """One uvicorn worker serving `voice_app` on QUOTAHIT_PORT; raises if it logged a crash."""
-    port = int(env["QUOTAHIT_PORT"])
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "--app-dir",
-        str(HERE),
-        f"{Path(__file__).stem}:voice_app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    with log.open("w") as handle:
-        process = subprocess.Popen(
-            command, env=env, cwd=HERE.parent, stdout=handle, stderr=subprocess.STDOUT
-        )
-    try:
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while True:
-            if process.poll() is not None:
-                raise BenchError(f"uvicorn exited early:\n{log.read_text()[-4000:]}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise BenchError(f"uvicorn did not start:\n{log.read_text()[-4000:]}") from None
-                time.sleep(0.1)
-        yield Worker(port, process.pid)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-    if "Traceback" in log.read_text():
-        raise BenchError(f"the voice worker logged a crash:\n{log.read_text()[-4000:]}")
+    with uvicorn_worker(f"{Path(__file__).stem}:voice_app", HERE, env, log) as process:
+        yield Worker(int(env["QUOTAHIT_PORT"]), process.pid)
 
 
 def _clear_caches() -> None:
@@ -856,7 +814,7 @@ async def main() -> None:
             reps = max(CONCURRENCY_LADDER)
             identities = await asyncio.to_thread(_seed, env["DATABASE_URL"], reps)
             setup = service.call_setup(await asyncio.to_thread(_start_call, identities[0]))
-            with uvicorn_worker(env, data_dir / "uvicorn.log") as worker:
+            with voice_worker(env, data_dir / "uvicorn.log") as worker:
                 endpoints = Endpoints(worker, fake)
                 await measure_relay_overhead(endpoints, identities[0], setup)
                 await measure_concurrent_calls(endpoints, identities, setup)

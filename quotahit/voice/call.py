@@ -36,6 +36,7 @@ from quotahit.voice.transcript import CallTranscript
 logger = logging.getLogger(__name__)
 
 SAVE_EVERY_S = 5.0
+SAVE_DELAY_S = 0.5
 LAST_MINUTE_S = 60
 MAX_HANG_UP_WAIT_S = 12.0
 
@@ -179,7 +180,7 @@ class CallRunner:
     async def _close(self, reason: str) -> CallOutcome:
         await self._engine.close()
         if self._saver is not None:
-            self._save_wanted = False
+            self._saver.cancel()  # a write under way still completes (the hook shields it)
             await asyncio.gather(self._saver, return_exceptions=True)  # then the final save
         buyer_memory = getattr(self._engine, "buyer_memory", None)
         await self._hooks.save(self._transcript.stored(), buyer_memory, self.elapsed)
@@ -384,6 +385,9 @@ class CallRunner:
 
     async def _save_while_wanted(self) -> None:
         while self._save_wanted:
+            # A turn's end is when the buyer's answer starts: write a moment later, so the
+            # write's thread does not compete with relaying the first words.
+            await asyncio.sleep(SAVE_DELAY_S)
             self._save_wanted = False
             self._last_save = self._clock()
             buyer_memory = getattr(self._engine, "buyer_memory", None)
