@@ -8,15 +8,17 @@ through the SSRF-safe fetcher. A refusal is an `AttachmentError` whose text the 
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import math
 import re
 import socket
 import zlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 import pypdf
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -165,6 +167,40 @@ def read_upload(data: bytes, name: str) -> ExtractedDocument | PreparedImage:
     if _is_supported_image(data):
         return read_image(data, name)
     return read_text_file(data, name)
+
+
+class UploadChunk(Protocol):
+    """One piece of a file streamed in by the browser (Reflex's upload chunks are these)."""
+
+    filename: str
+    data: bytes
+
+
+async def read_streamed_upload(
+    chunks: AsyncIterable[UploadChunk], *, drain_only: bool = False
+) -> ExtractedDocument | PreparedImage | None:
+    """Receive an upload capped at MAX_ATTACHMENT_BYTES as it streams in, then read it.
+
+    The iterator is always drained (an upload left half-read stalls the browser's next one);
+    with `drain_only` (a caller who is no longer signed in) nothing is kept and None returned.
+
+    Raises:
+        AttachmentError: too large, or not a file this reads (see `read_upload`).
+    """
+    data, name, too_big = bytearray(), "", False
+    async for chunk in chunks:
+        name = name or chunk.filename
+        if too_big or drain_only:
+            continue
+        data.extend(chunk.data)
+        if len(data) > MAX_ATTACHMENT_BYTES:
+            too_big, data = True, bytearray()
+    if drain_only:
+        return None
+    if too_big:
+        limit = MAX_ATTACHMENT_BYTES / 1e6
+        raise AttachmentError(f"“{name}” is larger than the {limit:g} MB an attachment may be.")
+    return await asyncio.to_thread(read_upload, bytes(data), name or "file")
 
 
 def read_pdf(data: bytes, name: str) -> ExtractedDocument:

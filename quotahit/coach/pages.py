@@ -6,7 +6,7 @@ import reflex as rx
 
 from quotahit.coach.state import UPLOAD_ID, CoachState
 from quotahit.ui import theme
-from quotahit.ui.components import card, confirm_dialog, error_callout, pager
+from quotahit.ui.components import attach_controls, card, confirm_dialog, error_callout, pager
 from quotahit.ui.model_picker import model_picker
 from quotahit.ui.shell import app_page
 
@@ -356,53 +356,19 @@ def _attach_bar() -> rx.Component:
                 id="attachments",
             ),
         ),
-        rx.hstack(
-            rx.upload.root(
-                rx.button(
-                    rx.icon("paperclip", size=14),
-                    "Attach a file",
-                    variant="soft",
-                    size="1",
-                    type="button",
-                    loading=CoachState.attaching,
-                ),
-                id=UPLOAD_ID,
-                accept=ACCEPTED,
-                max_files=1,
-                multiple=False,
-                no_drag=False,
-                on_drop=[
-                    CoachState.start_attaching,
-                    CoachState.receive_attachment(rx.upload_files_chunk(upload_id=UPLOAD_ID)),
-                ],
-            ),
-            rx.form(
-                rx.hstack(
-                    rx.input(
-                        placeholder="https://… a web page to read",
-                        value=CoachState.url,
-                        on_change=CoachState.set_url,
-                        size="1",
-                        aria_label="Web page address",
-                        id="attach-url",
-                        width="260px",
-                    ),
-                    rx.button(
-                        rx.icon("link", size=14),
-                        "Read page",
-                        size="1",
-                        variant="soft",
-                        type="submit",
-                        id="attach-url-button",
-                        loading=CoachState.attaching,
-                    ),
-                    spacing="1",
-                ),
-                on_submit=lambda _data: CoachState.attach_url,
-            ),
-            spacing="2",
-            wrap="wrap",
-            align="center",
+        attach_controls(
+            upload_id=UPLOAD_ID,
+            accepted=ACCEPTED,
+            button_label="Attach a file",
+            attaching=CoachState.attaching,
+            on_start=CoachState.start_attaching,
+            on_receive=CoachState.receive_attachment,
+            url=CoachState.url,
+            on_url_change=CoachState.set_url,
+            on_url_submit=CoachState.attach_url,
+            url_placeholder="https://… a web page to read",
+            url_id="attach-url",
+            url_button_id="attach-url-button",
         ),
         error_callout(CoachState.attach_error, id="attach-error"),
         spacing="2",

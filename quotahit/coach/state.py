@@ -498,31 +498,15 @@ class CoachState(rx.State):
         """Read an attached file (capped while it streams in) and keep its text or image."""
         async with self:
             identity = await identity_of(self)
-        data, name, too_big = bytearray(), "", False
-        async for chunk in chunks:  # the iterator must be drained whatever happens
-            name = name or chunk.filename
-            if too_big or identity is None:
-                continue
-            data.extend(chunk.data)
-            if len(data) > attachments.MAX_ATTACHMENT_BYTES:
-                too_big, data = True, bytearray()
-        if identity is None:
-            async with self:
-                self.attaching, self.attach_error = False, "Your session has ended: log in again."
-            return None
-        if too_big:
-            limit = attachments.MAX_ATTACHMENT_BYTES / 1e6
-            async with self:
-                self.attaching = False
-                self.attach_error = (
-                    f"“{name}” is larger than the {limit:g} MB an attachment may be."
-                )
-            return None
         try:
-            item = await asyncio.to_thread(attachments.read_upload, bytes(data), name or "file")
+            item = await attachments.read_streamed_upload(chunks, drain_only=identity is None)
         except AttachmentError as refused:
             async with self:
                 self.attaching, self.attach_error = False, str(refused)
+            return None
+        if identity is None or item is None:
+            async with self:
+                self.attaching, self.attach_error = False, "Your session has ended: log in again."
             return None
         async with self:
             return self._keep_attachment(identity, item)

@@ -8,31 +8,23 @@ import reflex as rx
 
 from quotahit.practice.state import PersonaLibraryState, PracticeState
 from quotahit.ui import theme
-from quotahit.ui.components import card, confirm_dialog, error_callout, page_heading, pager
+from quotahit.ui.components import (
+    card,
+    confirm_dialog,
+    error_callout,
+    labelled_select,
+    page_heading,
+    pager,
+)
 from quotahit.ui.model_picker import model_picker
 from quotahit.ui.shell import app_page
 
 
-def _select(
-    label: str, options: rx.Var, value: rx.Var, on_change: Any, key: str, id_: str
+def persona_option(
+    persona: rx.Var, chosen_key: rx.Var, on_pick: Any, class_name: str
 ) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=id_, style={"color": theme.SILVER, "fontSize": "14px"}),
-        rx.select.root(
-            rx.select.trigger(id=id_, aria_label=label, width="100%"),
-            rx.select.content(
-                rx.foreach(options, lambda o: rx.select.item(o["label"], value=o[key].to(str)))
-            ),
-            value=value,
-            on_change=on_change,
-        ),
-        spacing="1",
-        width="100%",
-    )
-
-
-def _persona_option(persona: rx.Var) -> rx.Component:
-    chosen = persona["key"] == PracticeState.persona_key
+    """A persona card to pick (text and voice practice); `on_pick` takes the persona's key."""
+    chosen = persona["key"] == chosen_key
     return rx.box(
         rx.vstack(
             rx.hstack(
@@ -42,16 +34,18 @@ def _persona_option(persona: rx.Var) -> rx.Component:
                 spacing="2",
                 align="center",
             ),
-            rx.text(persona["title"], " · ", persona["industry"], size="1", color=theme.SILVER),
+            rx.text(persona["title"], " · ", persona["company"], size="1", color=theme.SILVER),
+            rx.text(persona["industry"], size="1", color=theme.MIST),
             spacing="1",
         ),
-        on_click=PracticeState.set_persona(persona["key"].to(str)),
+        on_click=on_pick(persona["key"].to(str)),
         border=rx.cond(chosen, f"1px solid {theme.NEON_BLUE}", f"1px solid {theme.GUNMETAL}"),
+        background=rx.cond(chosen, "rgba(59,130,246,0.08)", "transparent"),
         border_radius="6px",
         padding="0.75em",
         cursor="pointer",
-        class_name="persona-option",
-        custom_attrs={"data-persona": persona["key"].to(str)},
+        class_name=class_name,
+        custom_attrs={"data-persona": persona["key"].to(str), "aria-pressed": chosen.to(str)},
         role="button",
         tab_index=0,
     )
@@ -64,7 +58,12 @@ def _setup() -> rx.Component:
             rx.heading("Start a text role-play", size="4", color=theme.PLATINUM),
             rx.text("Choose a buyer", size="2", color=theme.SILVER),
             rx.grid(
-                rx.foreach(PracticeState.personas, _persona_option),
+                rx.foreach(
+                    PracticeState.personas,
+                    lambda p: persona_option(
+                        p, PracticeState.persona_key, PracticeState.set_persona, "persona-option"
+                    ),
+                ),
                 columns=rx.breakpoints(initial="1", sm="2", lg="3"),
                 spacing="2",
                 width="100%",
@@ -75,21 +74,21 @@ def _setup() -> rx.Component:
                 rx.text(persona["personality"].to(str), size="2", color=theme.MIST),
             ),
             rx.grid(
-                _select(
+                labelled_select(
                     "Scenario",
                     PracticeState.scenarios,
                     PracticeState.scenario,
                     PracticeState.set_scenario,
-                    "slug",
-                    "practice-scenario",
+                    key="slug",
+                    id_="practice-scenario",
                 ),
-                _select(
+                labelled_select(
                     "Training focus",
                     PracticeState.focuses,
                     PracticeState.focus,
                     PracticeState.set_focus,
-                    "slug",
-                    "practice-focus",
+                    key="slug",
+                    id_="practice-focus",
                 ),
                 rx.vstack(
                     rx.el.label(

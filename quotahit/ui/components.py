@@ -198,3 +198,89 @@ def confirm_dialog(
         ),
         open=is_open,
     )
+
+
+def labelled_select(
+    label: str, options: rx.Var, value: rx.Var, on_change: Any, *, key: str, id_: str
+) -> rx.Component:
+    """A labelled drop-down over a list of {"label", key} dicts; the id goes on the trigger."""
+    return rx.vstack(
+        rx.el.label(label, html_for=id_, style={"color": theme.SILVER, "fontSize": "14px"}),
+        rx.select.root(
+            rx.select.trigger(id=id_, aria_label=label, width="100%"),
+            rx.select.content(
+                rx.foreach(options, lambda o: rx.select.item(o["label"], value=o[key].to(str)))
+            ),
+            value=value,
+            on_change=on_change,
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def attach_controls(
+    *,
+    upload_id: str,
+    accepted: dict[str, list[str]],
+    button_label: str,
+    attaching: rx.Var,
+    on_start: Any,
+    on_receive: Any,
+    url: rx.Var,
+    on_url_change: Any,
+    on_url_submit: Any,
+    url_placeholder: str,
+    url_id: str,
+    url_button_id: str,
+) -> rx.Component:
+    """A file button (streamed, chunked upload) and a web-address form, side by side.
+
+    `on_receive` is the background handler that takes the upload's chunks; `on_url_submit` the
+    one that reads the typed address.
+    """
+    return rx.hstack(
+        rx.upload.root(
+            rx.button(
+                rx.icon("paperclip", size=14),
+                button_label,
+                variant="soft",
+                size="1",
+                type="button",
+                loading=attaching,
+            ),
+            id=upload_id,
+            accept=accepted,
+            max_files=1,
+            multiple=False,
+            no_drag=False,
+            on_drop=[on_start, on_receive(rx.upload_files_chunk(upload_id=upload_id))],
+        ),
+        rx.form(
+            rx.hstack(
+                rx.input(
+                    placeholder=url_placeholder,
+                    value=url,
+                    on_change=on_url_change,
+                    size="1",
+                    aria_label="Web page address",
+                    id=url_id,
+                    width="260px",
+                ),
+                rx.button(
+                    rx.icon("link", size=14),
+                    "Read page",
+                    size="1",
+                    variant="soft",
+                    type="submit",
+                    id=url_button_id,
+                    loading=attaching,
+                ),
+                spacing="1",
+            ),
+            on_submit=lambda _data: on_url_submit,
+        ),
+        spacing="2",
+        wrap="wrap",
+        align="center",
+    )

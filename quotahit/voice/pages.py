@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import reflex as rx
 
 from quotahit.coach.pages import ACCEPTED
+from quotahit.practice.pages import persona_option
 from quotahit.ui import theme
-from quotahit.ui.components import card, error_callout, page_heading
+from quotahit.ui.components import (
+    attach_controls,
+    card,
+    error_callout,
+    labelled_select,
+    page_heading,
+)
 from quotahit.ui.shell import app_page
 from quotahit.voice.state import VoiceCallState
 
@@ -18,50 +23,6 @@ SCRIPTS = ("/voice/voice-call.js", "/voice/page-glue.js")
 
 def _label(text: str, for_id: str) -> rx.Component:
     return rx.el.label(text, html_for=for_id, style={"color": theme.SILVER, "fontSize": "14px"})
-
-
-def _select(label: str, options: rx.Var, value: rx.Var, on_change: Any, id_: str) -> rx.Component:
-    return rx.vstack(
-        _label(label, id_),
-        rx.select.root(
-            rx.select.trigger(id=id_, aria_label=label, width="100%"),
-            rx.select.content(
-                rx.foreach(options, lambda o: rx.select.item(o["label"], value=o["slug"].to(str)))
-            ),
-            value=value,
-            on_change=on_change,
-        ),
-        spacing="1",
-        width="100%",
-    )
-
-
-def _persona_card(persona: rx.Var) -> rx.Component:
-    chosen = persona["key"] == VoiceCallState.persona_key
-    return rx.box(
-        rx.vstack(
-            rx.hstack(
-                rx.text(persona["name"], weight="bold", color=theme.PLATINUM),
-                rx.badge(persona["difficulty"], variant="soft"),
-                rx.cond(persona["custom"], rx.badge("custom", color_scheme="green")),
-                spacing="2",
-                align="center",
-            ),
-            rx.text(persona["title"], " · ", persona["company"], size="1", color=theme.SILVER),
-            rx.text(persona["industry"], size="1", color=theme.MIST),
-            spacing="1",
-        ),
-        on_click=VoiceCallState.set_persona(persona["key"].to(str)),
-        border=rx.cond(chosen, f"1px solid {theme.NEON_BLUE}", f"1px solid {theme.GUNMETAL}"),
-        background=rx.cond(chosen, "rgba(59,130,246,0.08)", "transparent"),
-        border_radius="6px",
-        padding="0.75em",
-        cursor="pointer",
-        class_name="voice-persona",
-        custom_attrs={"data-persona": persona["key"].to(str), "aria-pressed": chosen.to(str)},
-        role="button",
-        tab_index=0,
-    )
 
 
 def _context_chip(item: rx.Var, index: rx.Var) -> rx.Component:
@@ -99,52 +60,19 @@ def _context_picker() -> rx.Component:
                 id="voice-context",
             ),
         ),
-        rx.hstack(
-            rx.upload.root(
-                rx.button(
-                    rx.icon("paperclip", size=14),
-                    "Add a file",
-                    variant="soft",
-                    size="1",
-                    type="button",
-                    loading=VoiceCallState.attaching,
-                ),
-                id=UPLOAD_ID,
-                accept=ACCEPTED,
-                max_files=1,
-                multiple=False,
-                on_drop=[
-                    VoiceCallState.start_attaching,
-                    VoiceCallState.receive_context(rx.upload_files_chunk(upload_id=UPLOAD_ID)),
-                ],
-            ),
-            rx.form(
-                rx.hstack(
-                    rx.input(
-                        placeholder="https://… the prospect's website",
-                        value=VoiceCallState.url,
-                        on_change=VoiceCallState.set_url,
-                        size="1",
-                        aria_label="Web page address",
-                        id="voice-context-url",
-                        width="260px",
-                    ),
-                    rx.button(
-                        rx.icon("link", size=14),
-                        "Read page",
-                        size="1",
-                        variant="soft",
-                        type="submit",
-                        loading=VoiceCallState.attaching,
-                        id="voice-context-url-button",
-                    ),
-                    spacing="1",
-                ),
-                on_submit=VoiceCallState.attach_url,
-                reset_on_submit=False,
-            ),
-            spacing="2",
-            wrap="wrap",
+        attach_controls(
+            upload_id=UPLOAD_ID,
+            accepted=ACCEPTED,
+            button_label="Add a file",
+            attaching=VoiceCallState.attaching,
+            on_start=VoiceCallState.start_attaching,
+            on_receive=VoiceCallState.receive_context,
+            url=VoiceCallState.url,
+            on_url_change=VoiceCallState.set_url,
+            on_url_submit=VoiceCallState.attach_url,
+            url_placeholder="https://… the prospect's website",
+            url_id="voice-context-url",
+            url_button_id="voice-context-url-button",
         ),
         error_callout(VoiceCallState.context_error, id="voice-context-error"),
         spacing="2",
@@ -158,7 +86,12 @@ def _setup() -> rx.Component:
             rx.heading("Start a voice call", size="4", color=theme.PLATINUM),
             rx.text("Choose a buyer", size="2", color=theme.SILVER),
             rx.grid(
-                rx.foreach(VoiceCallState.personas, _persona_card),
+                rx.foreach(
+                    VoiceCallState.personas,
+                    lambda p: persona_option(
+                        p, VoiceCallState.persona_key, VoiceCallState.set_persona, "voice-persona"
+                    ),
+                ),
                 columns=rx.breakpoints(initial="1", sm="2", lg="3"),
                 spacing="2",
                 width="100%",
@@ -171,19 +104,21 @@ def _setup() -> rx.Component:
                 ),
             ),
             rx.grid(
-                _select(
+                labelled_select(
                     "Scenario",
                     VoiceCallState.scenarios,
                     VoiceCallState.scenario,
                     VoiceCallState.set_scenario,
-                    "voice-scenario",
+                    key="slug",
+                    id_="voice-scenario",
                 ),
-                _select(
+                labelled_select(
                     "Training focus",
                     VoiceCallState.focuses,
                     VoiceCallState.focus,
                     VoiceCallState.set_focus,
-                    "voice-focus",
+                    key="slug",
+                    id_="voice-focus",
                 ),
                 rx.vstack(
                     _label("Difficulty", "voice-difficulty"),

@@ -29,7 +29,6 @@ from quotahit.voice import api, service
 
 logger = logging.getLogger(__name__)
 
-MAX_CONTEXT_BYTES = attachments.MAX_ATTACHMENT_BYTES
 MIC_GUIDANCE = {
     "mic_denied": (
         "The browser blocked the microphone. Click the lock or camera icon in the address bar, "
@@ -216,28 +215,15 @@ class VoiceCallState(rx.State):
         """Read a context file (PDF, image or text), capped while it streams in."""
         async with self:
             identity = await identity_of(self)
-        data, name, too_big = bytearray(), "", False
-        async for chunk in chunks:  # drained whatever happens
-            name = name or chunk.filename
-            if too_big or identity is None:
-                continue
-            data.extend(chunk.data)
-            if len(data) > MAX_CONTEXT_BYTES:
-                too_big, data = True, bytearray()
-        if identity is None:
-            async with self:
-                self.attaching, self.context_error = False, "Your session has ended: log in again."
-            return
-        if too_big:
-            async with self:
-                self.attaching = False
-                self.context_error = f"“{name}” is larger than {MAX_CONTEXT_BYTES / 1e6:g} MB."
-            return
         try:
-            item = await asyncio.to_thread(attachments.read_upload, bytes(data), name or "file")
+            item = await attachments.read_streamed_upload(chunks, drain_only=identity is None)
         except AttachmentError as refused:
             async with self:
                 self.attaching, self.context_error = False, str(refused)
+            return
+        if identity is None or item is None:
+            async with self:
+                self.attaching, self.context_error = False, "Your session has ended: log in again."
             return
         async with self:
             self._keep_context(item)
