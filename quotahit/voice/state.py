@@ -311,6 +311,8 @@ class VoiceCallState(rx.State):
         if identity is None:
             return None
         session_id = row_id(self.router.page.params.get("session_id", "") or "")
+        if session_id and session_id == self.session_id and self.in_call:
+            return None  # the page loaded again (Reflex may run on_load twice): already connected
         self._clear_call()
         try:
             with session_scope() as db_session:
@@ -374,8 +376,8 @@ class VoiceCallState(rx.State):
     def client_started(self, result: Any) -> None:
         """The audio client's answer: live, or why it could not start (mic denied, ...)."""
         outcome = result.get("outcome") if isinstance(result, dict) else None
-        if outcome in ("live", "ended"):
-            return
+        if outcome in ("live", "ended", "busy"):
+            return  # busy: this tab's audio client already runs this call
         self.status = "idle"
         self.guidance = MIC_GUIDANCE.get(str(outcome), MIC_GUIDANCE["timeout"])
 

@@ -100,7 +100,11 @@ def start_call(
     page.locator("#start-call").click()
     expect(page).to_have_url(CALL_URL)
     if live:
-        expect(page.locator("#call-status")).to_have_text("Live", timeout=60_000)
+        settled = page.locator("#call-status:has-text('Live'), #call-guidance").first
+        expect(settled).to_be_visible(timeout=60_000)
+        guidance = page.locator("#call-guidance")
+        assert guidance.count() == 0, guidance.inner_text()  # why the call did not start
+        expect(page.locator("#call-status")).to_have_text("Live")
 
 
 def stats(page: Page) -> dict[str, Any]:
