@@ -156,9 +156,19 @@ def _load_or_create_dev_secrets(data_dir: Path) -> dict[str, str]:
         "secret_key": secrets.token_urlsafe(48),
         "encryption_keys": "1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
     }
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # Two processes started together (the CLI run twice, a server and a worker) both find
+    # no file: each writes its own temporary file and links it into place, which only one
+    # can win, so nobody ever reads a half-written file and everybody ends with the winner's.
+    temporary = data_dir / f".{DEV_SECRETS_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         json.dump(values, handle)
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        return json.loads(path.read_text())
+    finally:
+        temporary.unlink(missing_ok=True)
     return values
 
 

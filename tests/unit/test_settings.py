@@ -237,3 +237,41 @@ def test_the_outbox_is_served_only_by_a_local_install_on_loopback(
 ) -> None:
     settings = build_settings(_env_file=None, QUOTAHIT_DATA_DIR=str(tmp_path), QUOTAHIT_HOST=host)
     assert settings.outbox_visible is visible
+
+
+def test_a_process_that_loses_the_race_to_write_the_secrets_uses_the_winners(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two CLI runs started at once once crashed: both found no file, the second's create failed."""
+    import secrets as secrets_module
+
+    data_dir = tmp_path / "data"
+    winner = {"secret_key": "w" * 64, "encryption_keys": "1:" + "W" * 43 + "="}
+    token_urlsafe = secrets_module.token_urlsafe
+
+    def other_process_writes_first(size: int) -> str:
+        (data_dir / DEV_SECRETS_FILE).write_text(json.dumps(winner))
+        return token_urlsafe(size)
+
+    monkeypatch.setattr(secrets_module, "token_urlsafe", other_process_writes_first)
+    settings = build_settings(QUOTAHIT_DATA_DIR=str(data_dir), QUOTAHIT_ENV="local")
+    assert (settings.secret_key, settings.encryption_keys) == tuple(winner.values())
+    assert [path.name for path in data_dir.iterdir()] == [DEV_SECRETS_FILE]
+
+
+def _secrets_from_a_new_process(data_dir: str) -> tuple[str, str]:
+    settings = build_settings(QUOTAHIT_DATA_DIR=data_dir, QUOTAHIT_ENV="local")
+    return str(settings.secret_key), str(settings.encryption_keys)
+
+
+def test_processes_started_together_agree_on_the_generated_secrets(tmp_path: Path) -> None:
+    """Two CLI runs started at once once crashed: both saw no file, the second's create failed."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    data_dir = str(tmp_path / "data")
+    with ProcessPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(_secrets_from_a_new_process, [data_dir] * 12))
+    assert len(set(results)) == 1
+    on_disk = json.loads((tmp_path / "data" / DEV_SECRETS_FILE).read_text())
+    assert results[0] == (on_disk["secret_key"], on_disk["encryption_keys"])
+    assert [path.name for path in (tmp_path / "data").iterdir()] == [DEV_SECRETS_FILE]
