@@ -19,6 +19,13 @@ from quotahit.ui.components import (
 from quotahit.ui.model_picker import model_picker
 from quotahit.ui.shell import app_page
 
+# A focused role="button" element is pressed with Enter or Space as a native button is: through
+# its click handler. Space would otherwise scroll the page.
+PRESS_WITH_ENTER_OR_SPACE = rx.Var(
+    '(e) => { if (e.key === "Enter" || e.key === " ") '
+    "{ e.preventDefault(); e.currentTarget.click(); } }"
+)
+
 
 def persona_option(
     persona: rx.Var, chosen_key: rx.Var, on_pick: Any, class_name: str
@@ -45,7 +52,11 @@ def persona_option(
         padding="0.75em",
         cursor="pointer",
         class_name=class_name,
-        custom_attrs={"data-persona": persona["key"].to(str), "aria-pressed": chosen.to(str)},
+        custom_attrs={
+            "data-persona": persona["key"].to(str),
+            "aria-pressed": chosen.to(str),
+            "on_key_down": PRESS_WITH_ENTER_OR_SPACE,
+        },
         role="button",
         tab_index=0,
     )

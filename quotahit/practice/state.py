@@ -47,6 +47,13 @@ def persona_card(persona: Persona) -> dict[str, Any]:
     }
 
 
+def session_path(session: PracticeSession) -> str:
+    """The page that plays the session: a voice call has its own, whatever link opened it."""
+    if session.mode == "voice":
+        return f"/practice/voice/{session.id}"
+    return f"/practice/{session.id}"
+
+
 def _session_row(session: PracticeSession) -> dict[str, Any]:
     return {
         "id": session.id,
@@ -59,9 +66,7 @@ def _session_row(session: PracticeSession) -> dict[str, Any]:
         "analysis_id": session.analysis_id or 0,
         "turns": len(service.transcript_of(session)),
         "mode": session.mode,
-        "href": f"/practice/voice/{session.id}"
-        if session.mode == "voice"
-        else f"/practice/{session.id}",
+        "href": session_path(session),
     }
 
 
@@ -131,12 +136,19 @@ class PracticeState(rx.State):
         return identity
 
     @rx.event
-    async def load(self) -> None:
-        """Open the page: personas, models, history, and the session in the URL."""
+    async def load(self) -> Any:
+        """Open the page: personas, models, history, and the session in the URL.
+
+        A voice call opened here (an old or hand-typed link) goes to the voice call page.
+        """
         identity = await self._identity()
         if identity is None:
-            return
+            return None
         self.error, self.notice = "", ""
+        wanted_session = row_id(self.router.page.params.get("session_id", "") or "")
+        session = None if wanted_session is None else self._find(identity, wanted_session)
+        if session is not None and session.mode == "voice":
+            return rx.redirect(session_path(session))
         with session_scope() as db_session:
             self.personas = [
                 persona_card(p) for p in library.available(db_session=db_session, identity=identity)
@@ -146,27 +158,32 @@ class PracticeState(rx.State):
         wanted = str(self.router.page.params.get("persona", "") or "")
         if any(p["key"] == wanted for p in self.personas):
             self.persona_key = wanted
-        wanted_session = row_id(self.router.page.params.get("session_id", "") or "")
-        if wanted_session is not None:
-            self._open(identity, wanted_session)
-        elif not self.replying:
+        if session is not None:
+            self._show(session)
+        elif wanted_session is None and not self.replying:
             self._reset_session()
         self._read_history(identity)
+        return None
 
     def _reset_session(self) -> None:
         self.session_id, self.session_title, self.transcript = 0, "", []
         self.live_reply, self.ended, self.buyer_ended, self.analysis_id = "", False, False, 0
 
-    def _open(self, identity: Identity, session_id: int) -> None:
+    def _find(self, identity: Identity, session_id: int) -> PracticeSession | None:
         try:
             with session_scope() as db_session:
-                session = service.get(
-                    db_session=db_session, identity=identity, session_id=session_id
-                )
+                return service.get(db_session=db_session, identity=identity, session_id=session_id)
         except AccountError as missing:
             self._reset_session()
             self.error = str(missing)
-            return
+            return None
+
+    def _open(self, identity: Identity, session_id: int) -> None:
+        session = self._find(identity, session_id)
+        if session is not None:
+            self._show(session)
+
+    def _show(self, session: PracticeSession) -> None:
         self.session_id = session.id or 0
         self.buyer_name = session.persona_name
         scenario = SCENARIOS.get(session.scenario)
