@@ -37,6 +37,9 @@ logger = logging.getLogger(__name__)
 
 SAVE_EVERY_S = 5.0
 SAVE_DELAY_S = 0.5
+# The coach reads a finished turn this long after it: the rep's final words arrive just before
+# the buyer's first audio, which must not wait for the coach (a hint 50 ms later is unseen).
+COACH_DELAY_S = 0.05
 LAST_MINUTE_S = 60
 MAX_HANG_UP_WAIT_S = 12.0
 
@@ -119,6 +122,7 @@ class CallRunner:
         self._last_save = clock()
         self._saver: asyncio.Task[None] | None = None
         self._save_wanted = False
+        self._coaching: set[asyncio.Task[None]] = set()
         self._warned = False
         self.outcome: CallOutcome | None = None
         self._closed = asyncio.Event()
@@ -179,6 +183,8 @@ class CallRunner:
 
     async def _close(self, reason: str) -> CallOutcome:
         await self._engine.close()
+        if self._coaching:  # the last turn's hints belong to the call's record
+            await asyncio.gather(*self._coaching, return_exceptions=True)
         if self._saver is not None:
             self._saver.cancel()  # a write under way still completes (the hook shields it)
             await asyncio.gather(self._saver, return_exceptions=True)  # then the final save
@@ -340,13 +346,20 @@ class CallRunner:
                 final=changed.final,
             )
             if changed.final and isinstance(event, ev.TranscriptDone | ev.Truncated):
-                await self._coach_turn(changed.speaker, changed.text, changed.start, changed.end)
+                self._coach_soon(changed.speaker, changed.text, changed.start, changed.end)
                 self._save_soon()
             self._push()
 
-    async def _coach_turn(self, speaker: str, text: str, start: float, end: float) -> None:
+    def _coach_soon(self, speaker: str, text: str, start: float, end: float) -> None:
         if self._coach is None or not text.strip():
             return
+        task = asyncio.create_task(self._coach_turn(speaker, text, start, end))
+        self._coaching.add(task)
+        task.add_done_callback(self._coaching.discard)
+
+    async def _coach_turn(self, speaker: str, text: str, start: float, end: float) -> None:
+        await asyncio.sleep(COACH_DELAY_S)
+        assert self._coach is not None
         hints = self._coach.observe(speaker, text, start_s=start, end_s=end)  # type: ignore[arg-type]
         await self._send_hints(hints)
 

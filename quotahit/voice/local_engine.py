@@ -29,6 +29,7 @@ from quotahit.providers.local.errors import SpeechSynthesisError
 from quotahit.voice import events as ev
 from quotahit.voice.dialogue import BuyerBrain, BuyerLine
 from quotahit.voice.engine import CallSetup
+from quotahit.voice.event_queue import EventQueue
 from quotahit.voice.stages import (
     LISTEN_RATE,
     InputDecoder,
@@ -128,7 +129,7 @@ class LocalVoiceSession:
         self._decoder = InputDecoder(setup.audio)
         self._encoder = OutputEncoder(setup.audio)
         self._detector = UtteranceDetector(end_silence_ms=end_silence_ms, pause_ms=pause_ms)
-        self._events: asyncio.Queue[ev.VoiceEvent | None] = asyncio.Queue()
+        self._events = EventQueue()
         self._ids = itertools.count(1)
         self._rep_item: str | None = None
         # The rep's words whose answer was cut short by the rep speaking again: the next

@@ -55,6 +55,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 
 from quotahit.providers.text import shared_http_client
 from quotahit.voice.engine import CallSetup
+from quotahit.voice.event_queue import EventQueue
 from quotahit.voice.events import (
     AudioDelta,
     AudioDone,
@@ -79,6 +80,10 @@ IMAGE_CONTEXT_NOTE = (
 _socket_logger = logging.getLogger(f"{__name__}.socket")
 _socket_logger.setLevel(logging.INFO)  # websockets logs every handshake header at DEBUG
 _SOCKET_OPTIONS = cast(WebSocketConnectionOptions, {"logger": _socket_logger, "close_timeout": 2})
+
+
+# Events the call relays the moment they are read: the buyer's voice and a barge-in.
+_RELAY_AT_ONCE = frozenset({"response.output_audio.delta", "input_audio_buffer.speech_started"})
 
 
 @functools.cache
@@ -162,7 +167,7 @@ class RealtimeVoiceSession:
         self._bytes_per_ms = setup.audio.bytes_per_second / 1000
         self._connection: AsyncRealtimeConnection | None = None
         self._reader: asyncio.Task[None] | None = None
-        self._queue: asyncio.Queue[VoiceEvent | None] = asyncio.Queue()
+        self._queue = EventQueue()
         self._items: dict[str, _BuyerItem] = {}
         self._response_items: dict[str, list[str]] = {}
         self._muted = False
@@ -360,6 +365,12 @@ class RealtimeVoiceSession:
                     logger.warning("openai realtime: a server event that is not a JSON object")
                     continue
                 self._dispatch(event)
+                if event.get("type") in _RELAY_AT_ONCE:
+                    # In a burst of server events the next read returns without suspending:
+                    # yield, or the call relays none of the burst (the buyer's first audio)
+                    # until the reader has parsed all of it, 1-5 ms later. Other events wait
+                    # and queued transcript deltas merge (EventQueue).
+                    await asyncio.sleep(0)
         except ConnectionClosed as error:
             if not self._closed:
                 self._fail(_closed_failure(error))
