@@ -51,6 +51,8 @@ class CallSetup:
     instructions: str
     opening_line: str
     context_text: str = ""
+    # (kind, name, text) of each text document, for the local buyer (practice/buyer_context.py)
+    context_documents: tuple[tuple[str, str, str], ...] = ()
     context_images: tuple[str, ...] = ()  # data: URLs of pictures the rep shared
     voice: str = "marin"
     model: str = "gpt-realtime"

@@ -120,6 +120,7 @@ class LocalVoiceSession:
             difficulty=setup.difficulty,
             seed=setup.seed,
             memory=buyer_memory,
+            context=setup.context_documents,
         )
         self._transcribe = transcribe
         self._voice = voice

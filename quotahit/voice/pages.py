@@ -47,7 +47,8 @@ def _context_picker() -> rx.Component:
         rx.text("What the buyer knows (optional)", size="2", color=theme.SILVER),
         rx.text(
             "Add the prospect's website, a PDF or a screenshot: the buyer answers like someone who "
-            "lives it. Model-played buyers read it; the local buyer plays the persona only.",
+            "lives it. The local buyer quotes the text (it answers from it and calls out figures "
+            "that do not match); a model-played buyer also sees pictures.",
             size="1",
             color=theme.MIST,
         ),

@@ -189,6 +189,11 @@ def call_setup(
         instructions=prompt + VOICE_RULES + _fenced_context(items),
         opening_line="" if turns else persona.opening_line,
         context_text="\n\n".join(item["text"] for item in items if item.get("kind") != "image"),
+        context_documents=tuple(
+            (str(item.get("kind", "")), str(item.get("name", "")), str(item["text"]))
+            for item in items
+            if item.get("kind") != "image" and item.get("text")
+        ),
         context_images=tuple(
             str(item["text"])
             for item in items

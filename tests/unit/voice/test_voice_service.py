@@ -73,6 +73,7 @@ def test_the_buyers_instructions_fence_the_context_as_data() -> None:
     assert '<document id="C1" name="Acme \'site\'">' in setup.instructions
     assert setup.instructions.count("</document>") == 1  # the fence inside was defused
     assert setup.context_text == hostile
+    assert setup.context_documents == (("web", 'Acme "site"', hostile),)  # for the local buyer
     assert setup.patience_s == 7.0
     assert setup.voice == "marin"  # Sarah's voice hint is female
     assert setup.opening_line == BUILT_IN_PERSONAS["sarah_mitchell"].opening_line
