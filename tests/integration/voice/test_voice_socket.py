@@ -307,3 +307,29 @@ async def test_a_malformed_frame_is_answered_and_the_call_goes_on(
         ended = await call.end()
     assert ended["reason"] == "rep"
     assert ended["analysis_id"] is None  # nothing said, nothing to score
+
+
+async def test_the_local_buyer_answers_from_the_context_the_call_was_started_with(
+    voice_server: VoiceServer, team: Staff
+) -> None:
+    page = "Onboarding takes 14 days with a dedicated success manager. Pro costs $79 per seat."
+    session_id = voice_server.start_call(
+        team.rep,
+        context=[{"kind": "url", "name": "https://acme.example/pricing", "text": page}],
+    )
+    voice_server.ears.lines = ["How long does onboarding take for a team like ours?"]
+    async with voice_server.connect(voice_server.ticket(team.rep, session_id)) as socket:
+        call = Call(socket)
+        opening = await call.until(lambda m: m["type"] == "transcript" and m["final"])
+        await call.say("How long does onboarding take for a team like ours?")
+        answer = await call.until(
+            lambda m: (
+                m["type"] == "transcript"
+                and m["final"]
+                and m["speaker"] == "buyer"
+                and m["item_id"] != opening["item_id"]
+            )
+        )
+        await call.end()
+    assert "Onboarding takes 14 days with a dedicated success manager." in answer["text"]
+    assert "acme.example website" in answer["text"]
