@@ -138,7 +138,7 @@ CONCURRENT_TURNS = 3
 CONCURRENT_STAGGER_S = 2.0
 CONCURRENT_MS_PER_CHARACTER = 30  # the fake's voice: the 56-character opening plays 1.7 s
 CONCURRENT_LIMIT_MS = 20.0
-CONCURRENT_BUDGET_S = 70.0  # no new level starts after this long (a level takes ~20 s)
+CONCURRENT_BUDGET_S = 150.0  # no new level starts after this long (a level takes ~20 s)
 
 SILENCE = bytes(int(FRAME_S * RATE) * 2)
 AUDIO_DELTA = '{"type": "response.output_audio.delta"'  # how the fake starts an audio event
