@@ -16,6 +16,28 @@
     return socketBase() + "/api/voice/ws?ticket=" + encodeURIComponent(ticket);
   }
 
+  // "M" mutes and unmutes during a call, as in meeting apps; never while typing. Reflex may
+  // load this script more than once: one listener only, or each press toggles twice.
+  if (!window.quotahitMuteShortcut) {
+    window.quotahitMuteShortcut = true;
+    document.addEventListener("keydown", pressMuteOnM);
+  }
+
+  function pressMuteOnM(event) {
+    if (event.key !== "m" && event.key !== "M") return;
+    if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
+    const target = event.target;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) {
+      return;
+    }
+    if (document.querySelector("[role=alertdialog]")) return;
+    const mute = document.getElementById("call-mute");
+    if (mute && !mute.disabled) {
+      event.preventDefault();
+      mute.click();
+    }
+  }
+
   window.quotahitVoiceBegin = function (ticket) {
     return new Promise(function (resolve) {
       let settled = false;

@@ -28,7 +28,14 @@ def _label(text: str, for_id: str) -> rx.Component:
 def _context_chip(item: rx.Var, index: rx.Var) -> rx.Component:
     return rx.badge(
         rx.icon(rx.cond(item["kind"] == "image", "image", "file_text"), size=12),
-        item["name"],
+        rx.text(
+            item["name"],
+            max_width="14em",
+            overflow="hidden",
+            text_overflow="ellipsis",
+            white_space="nowrap",
+            title=item["name"],
+        ),
         rx.text(" · ", item["size"], size="1", color=theme.MIST),
         rx.icon_button(
             rx.icon("x", size=10),
@@ -141,7 +148,11 @@ def _setup() -> rx.Component:
                         rx.segmented_control.item(
                             "OpenAI Realtime",
                             value="openai",
-                            disabled=~VoiceCallState.openai_ready,
+                            # Radix Themes forces `disabled={false}` on segmented items: say it
+                            # with aria-disabled and the look (set_engine refuses it anyway).
+                            custom_attrs={"aria-disabled": (~VoiceCallState.openai_ready).to(str)},
+                            opacity=rx.cond(VoiceCallState.openai_ready, "1", "0.45"),
+                            cursor=rx.cond(VoiceCallState.openai_ready, "pointer", "not-allowed"),
                         ),
                         value=VoiceCallState.engine,
                         on_change=VoiceCallState.set_engine,
@@ -248,8 +259,19 @@ def _turn(turn: rx.Var) -> rx.Component:
     is_rep = turn["speaker"] == "rep"
     return rx.box(
         rx.text(rx.cond(is_rep, "You", VoiceCallState.buyer_name), size="1", color=theme.MIST),
-        rx.text(turn["text"], color=theme.PLATINUM, size="2"),
-        background=rx.cond(is_rep, "rgba(59,130,246,0.12)", theme.GRAPHITE),
+        rx.text(
+            turn["text"],
+            rx.cond(
+                turn["interrupted"],
+                rx.text.span(" (cut off)", color=theme.MIST, font_style="italic"),
+            ),
+            color=theme.PLATINUM,
+            size="2",
+        ),
+        background=rx.cond(is_rep, "rgba(59,130,246,0.12)", "rgba(148,163,184,0.10)"),
+        border=rx.cond(
+            is_rep, "1px solid rgba(59,130,246,0.35)", "1px solid rgba(148,163,184,0.25)"
+        ),
         border_radius="6px",
         padding="0.6em 0.8em",
         max_width="85%",
@@ -287,10 +309,53 @@ def _status_badge() -> rx.Component:
     )
 
 
+def _start_over() -> rx.Component:
+    """Start over, after a confirmation: it ends the call without a scorecard."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button(
+                rx.icon("rotate_ccw", size=16), "Start over", variant="ghost", id="call-reset"
+            )
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Start over?"),
+            rx.alert_dialog.description(
+                "This call ends now without a scorecard, and its transcript is deleted. "
+                "You go back to the set-up to start a new one.",
+                size="2",
+            ),
+            rx.flex(
+                rx.alert_dialog.cancel(
+                    rx.button("Keep this call", variant="soft", color_scheme="gray")
+                ),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Start over",
+                        color_scheme="red",
+                        on_click=VoiceCallState.start_over,
+                        id="call-reset-confirm",
+                    )
+                ),
+                spacing="3",
+                justify="end",
+                margin_top="1em",
+            ),
+            max_width="420px",
+        ),
+    )
+
+
 def _controls() -> rx.Component:
     return rx.hstack(
         _status_badge(),
-        rx.text("00:00", id="call-timer", color=theme.PLATINUM, font_family="monospace"),
+        rx.text(
+            "00:00",
+            id="call-timer",
+            color=theme.PLATINUM,
+            font_family="monospace",
+            size="5",
+            custom_attrs={"aria-label": "Call time", "role": "timer"},
+        ),
         rx.box(
             rx.box(id="mic-level", height="100%", width="0%", background=theme.AUTOMATION_GREEN),
             width="80px",
@@ -310,6 +375,8 @@ def _controls() -> rx.Component:
                     variant="soft",
                     on_click=VoiceCallState.toggle_mute,
                     id="call-mute",
+                    title="Mute or unmute (M)",
+                    custom_attrs={"aria-keyshortcuts": "M"},
                 ),
                 rx.button(
                     rx.icon("phone_off", size=16),
@@ -340,16 +407,7 @@ def _controls() -> rx.Component:
                 id="call-connect",
             ),
         ),
-        rx.cond(
-            VoiceCallState.status != "ended",
-            rx.button(
-                rx.icon("rotate_ccw", size=16),
-                "Start over",
-                variant="ghost",
-                on_click=VoiceCallState.start_over,
-                id="call-reset",
-            ),
-        ),
+        rx.cond(VoiceCallState.status != "ended", _start_over()),
         spacing="3",
         align="center",
         width="100%",
@@ -379,14 +437,19 @@ def _transcript() -> rx.Component:
                 spacing="2",
                 width="100%",
                 id="call-transcript",
+                custom_attrs={"aria-live": "polite", "aria-label": "Call transcript"},
                 max_height="60vh",
                 overflow_y="auto",
             ),
             rx.text(
                 rx.cond(
-                    VoiceCallState.in_call,
-                    "Listening… say hello when the buyer has answered.",
-                    "The transcript appears here as you talk.",
+                    VoiceCallState.status == "connecting",
+                    "Connecting the call…",
+                    rx.cond(
+                        VoiceCallState.in_call,
+                        "Listening… say hello when the buyer has answered.",
+                        "The transcript appears here as you talk.",
+                    ),
                 ),
                 size="2",
                 color=theme.MIST,

@@ -23,6 +23,7 @@ class Turn:
     start: float
     end: float
     final: bool = False
+    interrupted: bool = False  # the rep talked over it: it holds only what was heard
 
     def stored(self) -> dict[str, Any]:
         """The form kept in `PracticeSession.transcript_json`."""
@@ -32,7 +33,7 @@ class Turn:
             "text": self.text.strip(),
             "start": round(self.start, 2),
             "end": round(self.end, 2),
-        }
+        } | ({"interrupted": True} if self.interrupted else {})
 
 
 class CallTranscript:
@@ -52,6 +53,7 @@ class CallTranscript:
                     start,
                     float(turn.get("end", start)),
                     final=True,
+                    interrupted=bool(turn.get("interrupted")),
                 )
             )
         self._bytes_per_second = bytes_per_second
@@ -96,7 +98,7 @@ class CallTranscript:
             if turn is not None:
                 turn.text = event.text
                 turn.end = turn.start + event.audio_end_ms / 1000
-                turn.final = True
+                turn.final = turn.interrupted = True
                 return turn
         return None
 

@@ -187,11 +187,35 @@ def test_mute_stops_the_microphone_and_unmute_brings_it_back(
     sent = stats(page)["framesSent"]
     page.wait_for_timeout(1_000)
     assert stats(page)["framesSent"] == sent
-    page.locator("#call-mute").click()
+    page.keyboard.press("m")  # the meeting-app shortcut unmutes (focus is on the button)
     expect(page.locator("#call-status")).to_have_text("Live")
     wait_for_stats(page, f"s.framesSent > {sent + 10}")
     page.locator("#call-end").click()
     expect(page.locator("#call-ended")).to_be_visible(timeout=30_000)
+
+
+def test_start_over_asks_first_then_drops_the_call_without_a_scorecard(
+    voice_context: BrowserContext, app_url: str, rep: SeededUser
+) -> None:
+    page = signed_in(voice_context, app_url, rep)
+    page.goto(f"{app_url}/practice/voice")  # without an OpenAI key, only the local engine
+    realtime_choice = page.locator("#voice-engine").get_by_role("radio", name="OpenAI Realtime")
+    expect(realtime_choice).to_be_disabled()
+    start_call(page, app_url)
+    call_url = page.url
+    page.locator("#call-reset").click()
+    dialog = page.get_by_role("alertdialog")
+    expect(dialog).to_contain_text("without a scorecard")
+    page.keyboard.press("m")  # no shortcut while the question is open
+    dialog.get_by_role("button", name="Keep this call").click()
+    expect(dialog).to_have_count(0)
+    expect(page.locator("#call-status")).to_have_text("Live")
+    page.locator("#call-reset").click()
+    page.locator("#call-reset-confirm").click()
+    expect(page).to_have_url(f"{app_url}/practice/voice", timeout=30_000)
+    expect(page.locator("#start-call")).to_be_visible()
+    page.goto(call_url)
+    expect(page.get_by_text("does not exist").first).to_be_visible(timeout=30_000)
 
 
 def test_an_openai_realtime_call_runs_through_our_backend(

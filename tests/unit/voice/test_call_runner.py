@@ -203,6 +203,8 @@ async def test_a_barge_in_report_reaches_the_engine_and_the_turn_is_cut() -> Non
     await browser.inbox.put(json.dumps({"type": "end"}))
     await asyncio.wait_for(call, 3)
     assert [t["text"] for t in hooks.saved[-1]] == ["One"]
+    assert hooks.saved[-1][0]["interrupted"] is True  # the page marks it as cut off
+    assert hooks.snapshots[-1]["turns"][0]["interrupted"] is True
 
 
 async def test_a_dropped_socket_keeps_the_call_for_a_resume() -> None:
