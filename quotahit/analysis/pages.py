@@ -8,7 +8,14 @@ import reflex as rx
 
 from quotahit.analysis.state import AnalyzerState, CompareState, ResultState
 from quotahit.ui import theme
-from quotahit.ui.components import card, empty_state, error_callout, page_heading, pager
+from quotahit.ui.components import (
+    card,
+    empty_state,
+    error_callout,
+    page_heading,
+    pager,
+    wide_table,
+)
 from quotahit.ui.shell import app_page
 
 UPLOAD_ID = "call_audio"
@@ -316,30 +323,25 @@ def _history() -> rx.Component:
         rx.cond(
             AnalyzerState.rows.length() > 0,
             rx.vstack(
-                rx.box(
-                    rx.table.root(
-                        rx.table.header(
-                            rx.table.row(
-                                *[
-                                    rx.table.column_header_cell(name)
-                                    for name in (
-                                        "Call",
-                                        "When",
-                                        "Focus",
-                                        "Length",
-                                        "Status",
-                                        "Score",
-                                        "",
-                                    )
-                                ]
-                            )
-                        ),
-                        rx.table.body(rx.foreach(AnalyzerState.rows, _history_row)),
-                        size="1",
-                        width="100%",
+                wide_table(
+                    rx.table.header(
+                        rx.table.row(
+                            *[
+                                rx.table.column_header_cell(name)
+                                for name in (
+                                    "Call",
+                                    "When",
+                                    "Focus",
+                                    "Length",
+                                    "Status",
+                                    "Score",
+                                    "",
+                                )
+                            ]
+                        )
                     ),
-                    overflow_x="auto",
-                    width="100%",
+                    rx.table.body(rx.foreach(AnalyzerState.rows, _history_row)),
+                    min_width="720px",
                 ),
                 pager(
                     AnalyzerState.page,
@@ -528,42 +530,38 @@ def _timeline() -> rx.Component:
 
 
 def _metrics_table() -> rx.Component:
-    return rx.box(
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[
-                        rx.table.column_header_cell(name)
-                        for name in ("Metric", "This call", "Good range", "", "Source")
-                    ]
-                )
-            ),
-            rx.table.body(
-                rx.foreach(
-                    ResultState.metric_rows,
-                    lambda row: rx.table.row(
-                        rx.table.cell(row["label"]),
-                        rx.table.cell(row["value"], class_name="metric-value"),
-                        rx.table.cell(row["benchmark"]),
-                        rx.table.cell(
-                            rx.badge(
-                                row["verdict"],
-                                color_scheme=rx.match(
-                                    row["verdict"], ("good", "green"), ("info", "gray"), "amber"
-                                ),
-                                variant="soft",
-                            )
-                        ),
-                        rx.table.cell(rx.text(row["source"], size="1", color=theme.MIST)),
-                        class_name="metric-row",
-                    ),
-                )
-            ),
-            size="1",
-            width="100%",
+    return wide_table(
+        rx.table.header(
+            rx.table.row(
+                *[
+                    rx.table.column_header_cell(name)
+                    for name in ("Metric", "This call", "Good range", "", "Source")
+                ]
+            )
         ),
-        overflow_x="auto",
-        width="100%",
+        rx.table.body(
+            rx.foreach(
+                ResultState.metric_rows,
+                lambda row: rx.table.row(
+                    rx.table.cell(row["label"]),
+                    rx.table.cell(row["value"], class_name="metric-value"),
+                    rx.table.cell(row["benchmark"]),
+                    rx.table.cell(
+                        rx.badge(
+                            row["verdict"],
+                            color_scheme=rx.match(
+                                row["verdict"], ("good", "green"), ("info", "gray"), "amber"
+                            ),
+                            variant="soft",
+                        )
+                    ),
+                    rx.table.cell(rx.text(row["source"], size="1", color=theme.MIST)),
+                    class_name="metric-row",
+                ),
+            )
+        ),
+        min_width="640px",
+        class_name="metrics-table",
     )
 
 
@@ -885,7 +883,7 @@ def compare_page() -> rx.Component:
                     width="100%",
                 ),
                 error_callout(CompareState.error),
-                rx.table.root(
+                wide_table(
                     rx.table.header(
                         rx.table.row(
                             rx.table.column_header_cell(""),
@@ -906,8 +904,7 @@ def compare_page() -> rx.Component:
                             ),
                         )
                     ),
-                    size="1",
-                    width="100%",
+                    min_width="520px",
                 ),
                 spacing="3",
             ),

@@ -43,6 +43,16 @@ MAX_PDF_STREAM_BYTES = 16 * MEGABYTE
 MAX_PDF_CONTENT_BYTES = 64 * MEGABYTE
 
 IMAGE_FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
+# What the browser's file picker offers (MIME type: extensions); the content still decides the kind.
+PICKER_TYPES = {
+    "application/pdf": [".pdf"],
+    "image/png": [".png"],
+    "image/jpeg": [".jpg", ".jpeg"],
+    "image/webp": [".webp"],
+    "image/gif": [".gif"],
+    "text/plain": [".txt", ".md", ".csv"],
+}
+PICKER_TYPES_TEXT = "a PDF, an image (PNG, JPEG, WebP, GIF) or a text file (.txt, .md, .csv)"
 JPEG_QUALITY = 85
 
 # pypdf 7 reads its limits from a context-local Configuration; assigning the old module constants
@@ -79,6 +89,7 @@ IMAGE_DAMAGED = "This image is damaged or incomplete and could not be read."
 NOT_AN_IMAGE = "This file is not a PNG, JPEG, WebP or GIF image."
 NOT_READABLE = "This file is not a PDF, image or text file, so it cannot be attached."
 EMPTY_FILE = "This file is empty."
+ONE_FILE_AT_A_TIME = "Add one file at a time."
 NO_TEXT = "This file has no readable text."
 PAGE_NO_TEXT = "This page has no readable text."
 
@@ -183,24 +194,52 @@ async def read_streamed_upload(
 
     The iterator is always drained (an upload left half-read stalls the browser's next one);
     with `drain_only` (a caller who is no longer signed in) nothing is kept and None returned.
+    None is also the answer when no file came at all: the picker sends an empty upload when it
+    refused the only file dropped (see `picker_refusal`). A real empty file arrives as one
+    chunk of no bytes and is refused.
 
     Raises:
         AttachmentError: too large, or not a file this reads (see `read_upload`).
     """
-    data, name, too_big = bytearray(), "", False
+    data, name, too_big, received = bytearray(), "", False, False
     async for chunk in chunks:
-        name = name or chunk.filename
+        name, received = name or chunk.filename, True
         if too_big or drain_only:
             continue
         data.extend(chunk.data)
         if len(data) > MAX_ATTACHMENT_BYTES:
             too_big, data = True, bytearray()
-    if drain_only:
+    if drain_only or not received:
         return None
     if too_big:
         limit = MAX_ATTACHMENT_BYTES / 1e6
         raise AttachmentError(f"“{name}” is larger than the {limit:g} MB an attachment may be.")
     return await asyncio.to_thread(read_upload, bytes(data), name or "file")
+
+
+def picker_refusal(refused: object) -> str:
+    """What to tell the user about files the browser's picker refused, naming the first one.
+
+    Args:
+        refused: `[{"name": file name, "codes": [react-dropzone error codes]}, ...]`, as
+            `attach_controls` sends it; it comes from the browser, so anything else is tolerated.
+    """
+    records = [r for r in refused if isinstance(r, dict)] if isinstance(refused, list) else []
+    codes = {c for r in records if isinstance(r.get("codes"), list) for c in r["codes"]}
+    if "too-many-files" in codes:
+        return ONE_FILE_AT_A_TIME
+    names = (_shown_name(r.get("name")) for r in records)
+    name = next((n for n in names if n), "")
+    what = f"“{name}”" if name else "This file"
+    return f"{what} can't be added: use {PICKER_TYPES_TEXT}."
+
+
+def _shown_name(name: object) -> str:
+    """A client-sent file name fit to show: its last part, printable, at most 80 characters."""
+    if not isinstance(name, str):
+        return ""
+    base = _UNSTORABLE.sub("", name).replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return base if len(base) <= 80 else base[:79] + "…"
 
 
 def read_pdf(data: bytes, name: str) -> ExtractedDocument:

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import reflex as rx
 
+from quotahit.coach.attachments import PICKER_TYPES
 from quotahit.coach.state import UPLOAD_ID, CoachState
 from quotahit.ui import theme
 from quotahit.ui.components import attach_controls, card, confirm_dialog, error_callout, pager
 from quotahit.ui.model_picker import model_picker
 from quotahit.ui.shell import app_page
 
-ACCEPTED = {
-    "application/pdf": [".pdf"],
-    "image/png": [".png"],
-    "image/jpeg": [".jpg", ".jpeg"],
-    "image/webp": [".webp"],
-    "image/gif": [".gif"],
-    "text/plain": [".txt", ".md", ".csv"],
-}
+ACCEPTED = PICKER_TYPES
 
 
 def _conversation_item(row: rx.Var) -> rx.Component:
@@ -363,6 +357,7 @@ def _attach_bar() -> rx.Component:
             attaching=CoachState.attaching,
             on_start=CoachState.start_attaching,
             on_receive=CoachState.receive_attachment,
+            on_rejected=CoachState.reject_files,
             url=CoachState.url,
             on_url_change=CoachState.set_url,
             on_url_submit=CoachState.attach_url,

@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 0.05
 UPLOAD_ID = "coach-attachment"
+SESSION_ENDED = "Your session has ended: log in again."
 QUICK_PROMPTS: tuple[tuple[str, str], ...] = (
     (
         "“You're too expensive”",
@@ -149,7 +150,7 @@ class CoachState(rx.State):
     async def _identity(self) -> Identity | None:
         identity = await identity_of(self)
         if identity is None:
-            self.error = "Your session has ended: log in again."
+            self.error = SESSION_ENDED
         return identity
 
     @rx.event
@@ -504,12 +505,26 @@ class CoachState(rx.State):
             async with self:
                 self.attaching, self.attach_error = False, str(refused)
             return None
-        if identity is None or item is None:
+        if identity is None:
             async with self:
-                self.attaching, self.attach_error = False, "Your session has ended: log in again."
+                self.attaching, self.attach_error = False, SESSION_ENDED
+            return None
+        if item is None:
+            # No file came: the picker refused it, and `reject_files` says why.
+            async with self:
+                self.attaching = False
             return None
         async with self:
             return self._keep_attachment(identity, item)
+
+    @rx.event
+    async def reject_files(self, refused: list[dict[str, Any]]) -> None:
+        """Say which file the picker refused and what it accepts (instead of Reflex's toast)."""
+        identity = await identity_of(self)
+        self.attaching = False
+        self.attach_error = (
+            SESSION_ENDED if identity is None else attachments.picker_refusal(refused)
+        )
 
     def _keep_attachment(
         self, identity: Identity, item: attachments.ExtractedDocument | PreparedImage, url: str = ""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
+from reflex.event import EventHandler
+from reflex.vars import ArrayVar, ObjectVar
 
 from quotahit.ui import theme
 
@@ -132,6 +134,21 @@ def pager(
     )
 
 
+def wide_table(*children: rx.Component, min_width: str, **props: Any) -> rx.Component:
+    """A table that scrolls sideways inside its card when the card is narrower than `min_width`.
+
+    Squeezed below it, a table shrinks its columns to a word each and Radix's own scroll area
+    hides the rest behind a scrollbar that only shows on hover; this box keeps the columns
+    readable and shows a scrollbar. `props` go to the box.
+    """
+    return rx.box(
+        rx.table.root(*children, size="1", width="100%", min_width=min_width),
+        overflow_x="auto",
+        width="100%",
+        **props,
+    )
+
+
 def submit_button(label: str, **props: Any) -> rx.Component:
     """The primary submit button of a form; shows a spinner while the form's event runs."""
     return rx.button(label, type="submit", size="3", width="100%", **props)
@@ -219,6 +236,20 @@ def labelled_select(
     )
 
 
+def _refusals(rejected: rx.Var) -> rx.Var:
+    """react-dropzone's rejections cut to each file's name and error codes.
+
+    Each rejection holds the browser's File object, which socket.io would send whole.
+    """
+    records = rejected.to(ArrayVar, list[dict[str, Any]])
+    return records.map(
+        lambda record: {
+            "name": record["file"].to(ObjectVar, dict[str, Any])["name"],
+            "codes": record["errors"].to(ArrayVar, list[dict[str, Any]]).map(lambda e: e["code"]),
+        }
+    )
+
+
 def attach_controls(
     *,
     upload_id: str,
@@ -233,11 +264,14 @@ def attach_controls(
     url_placeholder: str,
     url_id: str,
     url_button_id: str,
+    on_rejected: EventHandler,
 ) -> rx.Component:
     """A file button (streamed, chunked upload) and a web-address form, side by side.
 
-    `on_receive` is the background handler that takes the upload's chunks; `on_url_submit` the
-    one that reads the typed address.
+    `on_receive` is the background handler that takes the upload's chunks (none when the picker
+    refused the file); `on_rejected` is told which files the picker refused, as
+    `[{"name": ..., "codes": [...]}]`, and replaces Reflex's "Files not Accepted" toast.
+    `on_url_submit` reads the typed address.
     """
     return rx.hstack(
         rx.upload.root(
@@ -255,6 +289,7 @@ def attach_controls(
             multiple=False,
             no_drag=False,
             on_drop=[on_start, on_receive(rx.upload_files_chunk(upload_id=upload_id))],
+            on_drop_rejected=lambda rejected: on_rejected(_refusals(rejected)),
         ),
         rx.form(
             rx.hstack(

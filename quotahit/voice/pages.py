@@ -81,6 +81,7 @@ def _context_picker() -> rx.Component:
             url_placeholder="https://… the prospect's website",
             url_id="voice-context-url",
             url_button_id="voice-context-url-button",
+            on_rejected=VoiceCallState.reject_files,
         ),
         error_callout(VoiceCallState.context_error, id="voice-context-error"),
         spacing="2",

@@ -29,6 +29,8 @@ from quotahit.voice import api, service
 
 logger = logging.getLogger(__name__)
 
+SESSION_ENDED = "Your session has ended: log in again."
+
 MIC_GUIDANCE = {
     "mic_denied": (
         "The browser blocked the microphone. Click the lock or camera icon in the address bar, "
@@ -127,7 +129,7 @@ class VoiceCallState(rx.State):
     async def _identity(self) -> Identity | None:
         identity = await identity_of(self)
         if identity is None:
-            self.error = "Your session has ended: log in again."
+            self.error = SESSION_ENDED
         return identity
 
     # Set-up.
@@ -221,12 +223,26 @@ class VoiceCallState(rx.State):
             async with self:
                 self.attaching, self.context_error = False, str(refused)
             return
-        if identity is None or item is None:
+        if identity is None:
             async with self:
-                self.attaching, self.context_error = False, "Your session has ended: log in again."
+                self.attaching, self.context_error = False, SESSION_ENDED
+            return
+        if item is None:
+            # No file came: the picker refused it, and `reject_files` says why.
+            async with self:
+                self.attaching = False
             return
         async with self:
             self._keep_context(item)
+
+    @rx.event
+    async def reject_files(self, refused: list[dict[str, Any]]) -> None:
+        """Say which file the picker refused and what it accepts (instead of Reflex's toast)."""
+        identity = await identity_of(self)
+        self.attaching = False
+        self.context_error = (
+            SESSION_ENDED if identity is None else attachments.picker_refusal(refused)
+        )
 
     @rx.event(background=True)
     async def attach_url(self) -> None:
