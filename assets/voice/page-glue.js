@@ -60,6 +60,7 @@
           resumeUrl: callUrl,
           timerId: "call-timer",
           levelId: "mic-level",
+          speakingId: "call-speaking",
           onEvent: function (message) {
             if (message && message.type === "ready") {
               settle({ outcome: "live" });

@@ -2,7 +2,8 @@
 // PCM16 24 kHz, the buyer's voice comes back the same way and is played without gaps. The wire
 // protocol is quotahit/voice/protocol.py. One call at a time:
 //
-//   const result = await window.quotahitVoice.start({url, resumeUrl, timerId, levelId, onEvent});
+//   const result = await window.quotahitVoice.start({url, resumeUrl, timerId, levelId, speakingId,
+//                                                    onEvent});
 //   window.quotahitVoice.setMuted(true); await window.quotahitVoice.hangup();
 //
 // start() never rejects; it resolves when the call is over with {outcome, reason, message}, the
@@ -117,6 +118,7 @@
       resumeToken: null,
       serverError: null,
       currentItem: null, // the item whose binary frames are arriving now
+      repSpeaking: false, // between the server's speech_started and speech_stopped
       stream: null,
       context: null,
       capture: null,
@@ -169,6 +171,19 @@
     const seconds = Math.floor((Date.now() - call.startedAt) / 1000);
     const mm = String(Math.floor(seconds / 60)).padStart(2, "0");
     timer.textContent = `${mm}:${String(seconds % 60).padStart(2, "0")}`;
+  }
+
+  // Who has the floor, for the page's "speaking" line (options.speakingId).
+  const FLOOR = {
+    buyer: "Buyer speaking",
+    rep: "You're speaking",
+    thinking: "Buyer thinking…",
+    listening: "Listening",
+  };
+
+  function showFloor(call, who) {
+    const line = element(call.options.speakingId);
+    if (line && line.textContent !== FLOOR[who]) line.textContent = FLOOR[who];
   }
 
   function showLevel(call, rms) {
@@ -269,6 +284,7 @@
       emit(call, { type: "played", item_id: message.item_id, played_ms: message.played_ms });
     } else if (message.type === "state") {
       call.stats.playing = message.playing;
+      showFloor(call, message.playing ? "buyer" : call.repSpeaking ? "rep" : "listening");
     } else if (message.type === "cleared") {
       call.stats.playedMs = message.total_ms;
       const resolve = call.pendingClears.get(message.seq);
@@ -320,10 +336,17 @@
         call.everReady = true;
         showElapsed(call);
         call.state = "live";
+        showFloor(call, call.stats.playing ? "buyer" : "listening");
         if (call.muted) send(call, { type: "mute", muted: true });
         break;
       case "speech_started":
+        call.repSpeaking = true;
+        showFloor(call, "rep");
         bargeIn(call);
+        break;
+      case "speech_stopped":
+        call.repSpeaking = false;
+        if (!call.stats.playing) showFloor(call, "thinking");
         break;
       case "audio_start":
         call.currentItem = message.item_id;

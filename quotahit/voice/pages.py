@@ -357,6 +357,11 @@ def _controls() -> rx.Component:
             size="5",
             custom_attrs={"aria-label": "Call time", "role": "timer"},
         ),
+        rx.cond(
+            VoiceCallState.in_call,
+            # Written by voice-call.js: who has the floor (buyer, you, buyer thinking, listening).
+            rx.text("", id="call-speaking", size="2", color=theme.SILVER, min_width="9em"),
+        ),
         rx.box(
             rx.box(id="mic-level", height="100%", width="0%", background=theme.AUTOMATION_GREEN),
             width="80px",

@@ -127,7 +127,8 @@ def test_a_local_call_hears_the_rep_plays_the_buyer_stops_when_interrupted_and_s
     wait_for_stats(page, "s.bargeIns >= 1 && s.lastPlayback && s.lastPlayback.played_ms > 0")
     rep_turn = page.locator(".rep-turn").first
     expect(rep_turn).to_contain_text("biggest challenges", timeout=60_000)
-    # The buyer answers out loud: audio arrives and plays.
+    # The buyer answers out loud: audio arrives and plays, and the page says who has the floor.
+    expect(page.locator("#call-speaking")).to_have_text("Buyer speaking", timeout=60_000)
     expect(page.locator(".buyer-turn")).to_have_count(2, timeout=60_000)
     wait_for_stats(page, "s.audioBytesReceived > 48000 && s.playedMs > 500")
     greeting = page.locator(".buyer-turn").first.inner_text()
