@@ -50,11 +50,14 @@ MIC_GUIDANCE = {
 
 
 # The page's scripts load alongside its first events: wait for them (up to 10 s) before starting.
+# The page's two scripts load after on_load, in either order: wait for both (page-glue.js
+# loading first made a call fail as "unsupported" about one run in three).
 BEGIN_SCRIPT = """(async () => {
-  for (let i = 0; i < 200 && !window.quotahitVoiceBegin; i++) {
+  const loaded = () => window.quotahitVoiceBegin && window.quotahitVoice;
+  for (let i = 0; i < 200 && !loaded(); i++) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  if (!window.quotahitVoiceBegin) return {outcome: "unsupported"};
+  if (!loaded()) return {outcome: "unsupported"};
   return window.quotahitVoiceBegin(TICKET);
 })()"""
 
