@@ -42,4 +42,5 @@ def test_a_voice_turn_runs_without_network() -> None:
     assert word_error_rate(SENTENCE, turn["heard"]) <= 0.25
     assert turn["objection"] == "It costs too much."
     assert turn["voice"] == "Piper joe (US English, neural)"
-    assert word_error_rate("We cannot afford a new contract this quarter.", turn["reply"]) <= 0.25
+    reply = "We cannot afford a new contract this quarter."
+    assert min(word_error_rate(reply, heard) for heard in turn["replies"]) <= 0.25, turn["replies"]
