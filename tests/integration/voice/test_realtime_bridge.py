@@ -146,7 +146,9 @@ async def test_the_buyer_opens_then_answers_the_reps_turn(
     assert opening[0] == Ready("openai", "gpt-realtime", "marin")
     [item_id] = {e.item_id for e in opening if isinstance(e, AudioDelta)}
     assert len(audio_of(opening, item_id)) == round(len(OPENING) * 60) * BYTES_PER_MS
-    assert "".join(e.text for e in opening if isinstance(e, TranscriptDelta)) == OPENING
+    # Deltas still queued when the final text arrives are folded into it (EventQueue), so the
+    # words streamed so far are the start of the final text, however the events were timed.
+    assert OPENING.startswith("".join(e.text for e in opening if isinstance(e, TranscriptDelta)))
     assert AudioDone(item_id) in opening
     assert opening[-1] == TranscriptDone("buyer", item_id, OPENING)
     [instructions] = fake.instructions
@@ -162,9 +164,7 @@ async def test_the_buyer_opens_then_answers_the_reps_turn(
     rep_done = next(e for e in turn if isinstance(e, TranscriptDone) and e.speaker == "rep")
     assert rep_done.text == PITCH
     rep_words = [e for e in turn if isinstance(e, TranscriptDelta) and e.speaker == "rep"]
-    # Deltas still queued when the final text arrives are folded into it (EventQueue).
-    assert rep_words
-    assert PITCH.startswith("".join(e.text for e in rep_words))
+    assert PITCH.startswith("".join(e.text for e in rep_words))  # maybe none: see above
     assert {e.item_id for e in rep_words} == {rep_done.item_id}
     assert turn[-1] == TranscriptDone("buyer", turn[-1].item_id, REPLIES[0])  # type: ignore[union-attr]
     reply_id = turn[-1].item_id  # type: ignore[union-attr]
