@@ -9,6 +9,7 @@ import reflex as rx
 from quotahit.analysis.state import AnalyzerState, CompareState, ResultState
 from quotahit.ui import theme
 from quotahit.ui.components import (
+    ask_first,
     card,
     empty_state,
     error_callout,
@@ -252,29 +253,16 @@ def status_badge(status: rx.Var[str], label: rx.Var[str]) -> rx.Component:
 
 def confirm_delete(trigger: rx.Component, on_confirm: Any, what: rx.Var | str) -> rx.Component:
     """A delete that asks first: an analysis and its recording cannot be brought back."""
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(trigger),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete this analysis?"),
-            rx.alert_dialog.description(
-                rx.text(
-                    "“",
-                    what,
-                    "”, its transcript and its recording will be deleted for good.",
-                )
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(
-                    rx.button(
-                        "Delete", color_scheme="red", on_click=on_confirm, id="confirm-delete"
-                    )
-                ),
-                spacing="3",
-                justify="end",
-                padding_top="1em",
-            ),
+    return ask_first(
+        trigger,
+        title="Delete this analysis?",
+        description=rx.text(
+            "“", what, "”, its transcript and its recording will be deleted for good."
         ),
+        keep_label="Keep it",
+        confirm_label="Delete",
+        on_confirm=on_confirm,
+        confirm_id="confirm-delete",
     )
 
 

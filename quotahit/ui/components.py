@@ -187,6 +187,34 @@ def named_icon(name: rx.Var[str], names: tuple[str, ...], **props: Any) -> rx.Co
     )
 
 
+def _confirm_content(
+    *,
+    title: str,
+    description: rx.Component | str,
+    keep_label: str,
+    confirm_label: str,
+    on_confirm: Any,
+    confirm_id: str,
+    on_cancel: Any = None,
+) -> rx.Component:
+    keep = rx.button(keep_label, variant="soft", color_scheme="gray")
+    if on_cancel is not None:
+        keep = rx.button(keep_label, variant="soft", color_scheme="gray", on_click=on_cancel)
+    return rx.alert_dialog.content(
+        rx.alert_dialog.title(title),
+        rx.alert_dialog.description(description),
+        rx.hstack(
+            rx.alert_dialog.cancel(keep),
+            rx.alert_dialog.action(
+                rx.button(confirm_label, color_scheme="red", on_click=on_confirm, id=confirm_id)
+            ),
+            spacing="3",
+            justify="end",
+            padding_top="1em",
+        ),
+    )
+
+
 def confirm_dialog(
     *,
     title: str,
@@ -198,22 +226,40 @@ def confirm_dialog(
 ) -> rx.Component:
     """A delete that asks first, opened by state (so a list row needs no dialog of its own)."""
     return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(title),
-            rx.alert_dialog.description(description),
-            rx.hstack(
-                rx.alert_dialog.cancel(
-                    rx.button("Keep it", variant="soft", color_scheme="gray", on_click=on_cancel)
-                ),
-                rx.alert_dialog.action(
-                    rx.button("Delete", color_scheme="red", on_click=on_confirm, id=confirm_id)
-                ),
-                spacing="3",
-                justify="end",
-                padding_top="1em",
-            ),
+        _confirm_content(
+            title=title,
+            description=description,
+            keep_label="Keep it",
+            confirm_label="Delete",
+            on_confirm=on_confirm,
+            confirm_id=confirm_id,
+            on_cancel=on_cancel,
         ),
         open=is_open,
+    )
+
+
+def ask_first(
+    trigger: rx.Component,
+    *,
+    title: str,
+    description: rx.Component | str,
+    keep_label: str,
+    confirm_label: str,
+    on_confirm: Any,
+    confirm_id: str,
+) -> rx.Component:
+    """Something that cannot be undone, behind its own button and a question."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(trigger),
+        _confirm_content(
+            title=title,
+            description=description,
+            keep_label=keep_label,
+            confirm_label=confirm_label,
+            on_confirm=on_confirm,
+            confirm_id=confirm_id,
+        ),
     )
 
 

@@ -8,6 +8,7 @@ from quotahit.coach.pages import ACCEPTED
 from quotahit.practice.pages import persona_option
 from quotahit.ui import theme
 from quotahit.ui.components import (
+    ask_first,
     attach_controls,
     card,
     error_callout,
@@ -312,37 +313,15 @@ def _status_badge() -> rx.Component:
 
 def _start_over() -> rx.Component:
     """Start over, after a confirmation: it ends the call without a scorecard."""
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.button(
-                rx.icon("rotate_ccw", size=16), "Start over", variant="ghost", id="call-reset"
-            )
-        ),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Start over?"),
-            rx.alert_dialog.description(
-                "This call ends now without a scorecard, and its transcript is deleted. "
-                "You go back to the set-up to start a new one.",
-                size="2",
-            ),
-            rx.flex(
-                rx.alert_dialog.cancel(
-                    rx.button("Keep this call", variant="soft", color_scheme="gray")
-                ),
-                rx.alert_dialog.action(
-                    rx.button(
-                        "Start over",
-                        color_scheme="red",
-                        on_click=VoiceCallState.start_over,
-                        id="call-reset-confirm",
-                    )
-                ),
-                spacing="3",
-                justify="end",
-                margin_top="1em",
-            ),
-            max_width="420px",
-        ),
+    return ask_first(
+        rx.button(rx.icon("rotate_ccw", size=16), "Start over", variant="ghost", id="call-reset"),
+        title="Start over?",
+        description="This call ends now without a scorecard, and its transcript is deleted. "
+        "You go back to the set-up to start a new one.",
+        keep_label="Keep this call",
+        confirm_label="Start over",
+        on_confirm=VoiceCallState.start_over,
+        confirm_id="call-reset-confirm",
     )
 
 
