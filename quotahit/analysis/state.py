@@ -420,7 +420,6 @@ class ResultState(rx.State):
     scoring_options: list[dict[str, str]] = []
     action_error: str = ""
     busy: bool = False
-    _watching: bool = False
 
     @rx.var
     def status_label(self) -> str:
@@ -456,10 +455,7 @@ class ResultState(rx.State):
         self.action_error, self.busy = "", False
         self.scoring_options = await asyncio.to_thread(_scoring_options, identity)
         self._refresh(identity)
-        if self.found and self.status in ACTIVE and not self._watching:
-            self._watching = True
-            return ResultState.watch
-        return None
+        return ResultState.watch if self.found and self.status in ACTIVE else None
 
     def _refresh(self, identity: Identity) -> None:
         try:
@@ -556,23 +552,22 @@ class ResultState(rx.State):
             "Built-in local engine" if scored == "local" else (model.label if model else scored)
         )
 
-    @rx.event(background=True)
+    # `supersedes`: a newer watcher cancels the one before, so a tab has one at most. A flag
+    # saying "already watching" went stale when a reload cancelled the old watcher after the new
+    # page had read it, and the page then froze at its first figure until the next reload.
+    @rx.event(background=True, supersedes=True)
     async def watch(self) -> None:
         """Follow the shown job's row once a second until it finishes (whichever analysis the
         page shows now: moving to another one keeps the same watcher)."""
-        try:
-            while True:
-                await asyncio.sleep(POLL_SECONDS)
-                async with self:
-                    identity = await identity_of(self)
-                    if identity is None:
-                        return
-                    self._refresh(identity)
-                    if not self.found or self.status not in ACTIVE:
-                        return
-        finally:
+        while True:
+            await asyncio.sleep(POLL_SECONDS)
             async with self:
-                self._watching = False
+                identity = await identity_of(self)
+                if identity is None:
+                    return
+                self._refresh(identity)
+                if not self.found or self.status not in ACTIVE:
+                    return
 
     async def _change(self, action: Any, **options: Any) -> Any:
         """Apply a service action to the shown analysis (the service checks who may), then
@@ -596,10 +591,7 @@ class ResultState(rx.State):
         if queued:
             await jobs.dispatch(self.analysis_id)
         self._refresh(identity)
-        if self.status in ACTIVE and not self._watching:
-            self._watching = True
-            return ResultState.watch
-        return None
+        return ResultState.watch if self.status in ACTIVE else None
 
     @rx.event
     async def cancel(self) -> Any:

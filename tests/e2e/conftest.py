@@ -5,7 +5,7 @@ Chromium is Debian's (`/usr/bin/chromium`); Playwright never downloads a browser
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -97,3 +97,17 @@ def _default_timeout(page: Page) -> None:
 def seeder(app_server: RunningApp) -> Seeder:
     """Adds confirmed users to the running app's database."""
     return Seeder(app_server.database_url)
+
+
+SERVER_LOG_TAIL = 6_000
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Generator:
+    """A failed browser test also shows the end of the server's log: in CI it is the only trace
+    of what the server did (an error, a stalled job) while the page waited."""
+    outcome = yield
+    report = outcome.get_result()
+    app = getattr(item, "funcargs", {}).get("app_server")
+    if report.failed and isinstance(app, RunningApp) and app.log.exists():
+        report.sections.append(("server log (end)", app.log.read_text()[-SERVER_LOG_TAIL:]))

@@ -104,6 +104,25 @@ def test_an_uploaded_call_shows_progress_then_plays_from_a_line(
     assert abs(position - seconds) < 1.5
 
 
+@pytest.mark.parametrize("take", range(5))
+def test_reloading_a_running_analysis_again_and_again_still_follows_it_to_the_end(
+    page: Page, app_url: str, rep: SeededUser, tmp_path: Path, take: int
+) -> None:
+    # A reload cancels the old page's watcher; it once left a flag behind that stopped the new
+    # page from following the job, which then sat at "Transcribing 5%" while the job finished.
+    call = tmp_path / "reloaded-call.wav"
+    call.write_bytes(render_call(discovery_script(40, seed=take)).wav)
+    log_in(page, app_url, rep.email, rep.password)
+    page.goto(f"{app_url}/analyze")
+    upload(page, call)
+    expect(page).to_have_url(RESULT_URL)
+    address = page.url
+    for step in range(5):  # each reload lands at a different moment of the page's start-up
+        page.goto(address, wait_until="commit")
+        page.wait_for_timeout(120 * ((take + step) % 5))
+    expect(page.locator("#score-overall")).to_be_visible(timeout=60_000)
+
+
 def test_a_video_is_refused_with_an_offer_to_take_its_audio(
     page: Page, app_url: str, rep: SeededUser, recordings: dict[str, Path]
 ) -> None:
