@@ -11,6 +11,7 @@ from quotahit.ui import theme
 from quotahit.ui.components import (
     ask_first,
     card,
+    dropzone_refusals,
     empty_state,
     error_callout,
     page_heading,
@@ -90,6 +91,9 @@ def _upload_card() -> rx.Component:
             accept=ACCEPT,
             max_files=1,
             multiple=False,
+            on_drop_rejected=lambda rejected: AnalyzerState.reject_files(
+                dropzone_refusals(rejected)
+            ),
             border=f"1px dashed {theme.GUNMETAL}",
             border_radius="6px",
             width="100%",

@@ -234,6 +234,8 @@ TEXT_NOTICE = (
 )
 
 
+# A practice call's rep is never guessed: "You chose speaker Rep as the rep" read like a choice.
+PRACTICE_REP_REASON = "You played the rep in this practice call."
 VOICE_NOTICE = (
     "This was a live practice call: talk time, pace and pauses come from when each turn was "
     "spoken, and the words from live transcription, which can mishear a word."
@@ -837,7 +839,10 @@ async def _run_stages(
                 raise JobCancelled
             row.result_json = json.dumps({"document": analysed.document, "extras": analysed.extras})
             row.notices_json = json.dumps(notices + analysed.notices)
-            row.rep_label, row.rep_reason = analysed.rep_label, analysed.rep_reason[:300]
+            reason = analysed.rep_reason
+            if analysis.source == "practice" and analysed.rep_label == "Rep":
+                reason = PRACTICE_REP_REASON
+            row.rep_label, row.rep_reason = analysed.rep_label, reason[:300]
             row.overall_score = analysed.document["scores"]["overall"]
             db_session.add(row)
             db_session.commit()

@@ -26,6 +26,7 @@ from quotahit.analysis.report import MetricRow
 from quotahit.analysis.storage import UploadTooLarge
 from quotahit.analysis.transcript_lines import clock
 from quotahit.analysis.transcription import ANALYSIS_SPEECH_MODELS, speech_model_label
+from quotahit.coach.attachments import picker_refusal
 from quotahit.db import row_id, session_scope
 from quotahit.providers.catalogue import MODELS_BY_ID
 from quotahit.settings import get_settings
@@ -130,6 +131,12 @@ async def _store_upload(
     except BaseException:
         sink.discard()
         raise
+
+
+RECORDING_TYPES = (
+    "a call recording (mp3, m4a, wav, ogg, webm, flac, aac or opus) or a video with sound "
+    "(mp4, mov, webm or mkv)"
+)
 
 
 class AnalyzerState(rx.State):
@@ -273,6 +280,17 @@ class AnalyzerState(rx.State):
     def start_upload(self) -> None:
         """Show the progress bar as the browser starts sending."""
         self.uploading, self.upload_percent, self.upload_error = True, 0, ""
+
+    @rx.event
+    async def reject_files(self, refused: list[dict[str, Any]]) -> None:
+        """Say which file the picker refused and what it takes (instead of Reflex's toast)."""
+        identity = await identity_of(self)
+        self.uploading = False
+        self.upload_error = (
+            "Your session has ended: log in."
+            if identity is None
+            else picker_refusal(refused, accepted=RECORDING_TYPES)
+        )
 
     @rx.event
     def upload_progress(self, progress: dict[str, Any]) -> None:

@@ -217,12 +217,14 @@ async def read_streamed_upload(
     return await asyncio.to_thread(read_upload, bytes(data), name or "file")
 
 
-def picker_refusal(refused: object) -> str:
+def picker_refusal(refused: object, accepted: str = PICKER_TYPES_TEXT) -> str:
     """What to tell the user about files the browser's picker refused, naming the first one.
 
     Args:
         refused: `[{"name": file name, "codes": [react-dropzone error codes]}, ...]`, as
-            `attach_controls` sends it; it comes from the browser, so anything else is tolerated.
+            `ui.components.dropzone_refusals` cuts it; it comes from the browser, so anything
+            else is tolerated.
+        accepted: What the picker takes, in words ("a PDF, an image … or a text file").
     """
     records = [r for r in refused if isinstance(r, dict)] if isinstance(refused, list) else []
     codes = {c for r in records if isinstance(r.get("codes"), list) for c in r["codes"]}
@@ -231,7 +233,7 @@ def picker_refusal(refused: object) -> str:
     names = (_shown_name(r.get("name")) for r in records)
     name = next((n for n in names if n), "")
     what = f"“{name}”" if name else "This file"
-    return f"{what} can't be added: use {PICKER_TYPES_TEXT}."
+    return f"{what} can't be added: use {accepted}."
 
 
 def _shown_name(name: object) -> str:

@@ -282,7 +282,7 @@ def labelled_select(
     )
 
 
-def _refusals(rejected: rx.Var) -> rx.Var:
+def dropzone_refusals(rejected: rx.Var) -> rx.Var:
     """react-dropzone's rejections cut to each file's name and error codes.
 
     Each rejection holds the browser's File object, which socket.io would send whole.
@@ -335,7 +335,7 @@ def attach_controls(
             multiple=False,
             no_drag=False,
             on_drop=[on_start, on_receive(rx.upload_files_chunk(upload_id=upload_id))],
-            on_drop_rejected=lambda rejected: on_rejected(_refusals(rejected)),
+            on_drop_rejected=lambda rejected: on_rejected(dropzone_refusals(rejected)),
         ),
         rx.form(
             rx.hstack(

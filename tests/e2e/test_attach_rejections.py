@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from quotahit.analysis.state import RECORDING_TYPES
 from quotahit.coach.attachments import PICKER_TYPES_TEXT
 from quotahit.coach.state import UPLOAD_ID as COACH_UPLOAD_ID
 from quotahit.voice.pages import UPLOAD_ID as VOICE_UPLOAD_ID
@@ -82,6 +83,27 @@ def test_an_empty_text_file_is_still_refused_as_empty(
     page.goto(f"{app_url}/practice/voice")
     page.locator(f"#{VOICE_UPLOAD_ID} input[type=file]").set_input_files(str(empty))
     expect(page.locator("#voice-context-error")).to_have_text("This file is empty.")
+
+
+def test_the_call_analyzer_refuses_a_document_with_one_inline_message(
+    page: Page, app_url: str, rep: SeededUser, refused_files: list[Path], tmp_path: Path
+) -> None:
+    notes = tmp_path / "call-notes.pdf"
+    notes.write_bytes(b"%PDF-1.4\n" + bytes(2_000))
+    log_in(page, app_url, rep.email, rep.password)
+    page.goto(f"{app_url}/analyze")
+    dropzone = page.locator("#call_audio input[type=file]")
+    for path in (refused_files[1], notes):
+        dropzone.set_input_files(str(path))
+        expected = f"“{path.name}” can't be added: use {RECORDING_TYPES}."
+        expect(page.locator("#upload-error")).to_contain_text(expected)
+        expect(page.get_by_text("Files not Accepted")).to_have_count(0)
+        expect(page.locator("#analyse-upload")).to_be_disabled()
+    # A recording chosen next goes through, and the message goes with the upload.
+    dropzone.set_input_files(str(refused_files[0]))
+    expect(page.locator("#chosen-file")).to_have_text(refused_files[0].name)
+    page.locator("#analyse-upload").click()
+    expect(page).to_have_url(RESULT_URL)
 
 
 # Where the Source column sits once the metrics table is scrolled to its end, and the box's edges.

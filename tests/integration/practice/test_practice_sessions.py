@@ -294,6 +294,7 @@ async def test_ending_queues_a_practice_scorecard_that_the_analysis_job_finishes
     finished = await run_analysis(gateway, ended.analysis_id, tmp_path)
     assert finished.status == "done", finished.error
     assert finished.rep_label == "Rep"
+    assert finished.rep_reason == "You played the rep in this practice call."
     assert isinstance(finished.overall_score, int)
     document = analysis_service.document_of(finished)
     assert document["scores"]["overall"] == finished.overall_score
