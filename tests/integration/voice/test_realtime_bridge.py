@@ -165,7 +165,7 @@ async def test_the_buyer_opens_then_answers_the_reps_turn(
     assert rep_done.text == PITCH
     rep_words = [e for e in turn if isinstance(e, TranscriptDelta) and e.speaker == "rep"]
     assert PITCH.startswith("".join(e.text for e in rep_words))  # maybe none: see above
-    assert {e.item_id for e in rep_words} == {rep_done.item_id}
+    assert {e.item_id for e in rep_words} <= {rep_done.item_id}
     assert turn[-1] == TranscriptDone("buyer", turn[-1].item_id, REPLIES[0])  # type: ignore[union-attr]
     reply_id = turn[-1].item_id  # type: ignore[union-attr]
     assert reply_id not in (item_id, rep_done.item_id)
