@@ -340,7 +340,6 @@ def test_a_call_ends_by_itself_at_its_maximum_length(
     expect(page).to_have_url(RESULT_URL, timeout=(VOICE_MAX_SECONDS + 30) * 1000)
 
 
-
 def test_reloading_mid_call_ends_the_call_and_keeps_its_scorecard(
     voice_context: BrowserContext, app_url: str, rep: SeededUser
 ) -> None:
