@@ -6,7 +6,7 @@ from typing import Any
 
 import reflex as rx
 
-from quotahit.analysis.state import AnalyzerState, CompareState, ResultState
+from quotahit.analysis.state import ACCEPT, AnalyzerState, CompareState, ResultState
 from quotahit.ui import theme
 from quotahit.ui.components import (
     ask_first,
@@ -23,10 +23,6 @@ from quotahit.ui.shell import app_page
 UPLOAD_ID = "call_audio"
 # Audio types the picker offers; video is accepted too, so it can be refused with the offer to
 # take its audio track (the type is decided by content on the server either way).
-ACCEPT = {
-    "audio/*": [".mp3", ".wav", ".m4a", ".ogg", ".webm", ".flac", ".aac", ".opus"],
-    "video/*": [".mp4", ".mov", ".webm", ".mkv"],
-}
 REP_CHOICES = (("auto", "Decide for me"), ("first", "First voice"), ("second", "Second voice"))
 
 

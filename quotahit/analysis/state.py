@@ -133,9 +133,21 @@ async def _store_upload(
         raise
 
 
+# What the dropzone takes, and the same in words for the message when it refuses a file.
+ACCEPT = {
+    "audio/*": [".mp3", ".m4a", ".wav", ".ogg", ".webm", ".flac", ".aac", ".opus"],
+    "video/*": [".mp4", ".mov", ".webm", ".mkv"],
+}
+
+
+def _listed(extensions: list[str]) -> str:
+    names = [extension.removeprefix(".") for extension in extensions]
+    return f"{', '.join(names[:-1])} or {names[-1]}"
+
+
 RECORDING_TYPES = (
-    "a call recording (mp3, m4a, wav, ogg, webm, flac, aac or opus) or a video with sound "
-    "(mp4, mov, webm or mkv)"
+    f"a call recording ({_listed(ACCEPT['audio/*'])}) "
+    f"or a video with sound ({_listed(ACCEPT['video/*'])})"
 )
 
 

@@ -197,9 +197,8 @@ def _confirm_content(
     confirm_id: str,
     on_cancel: Any = None,
 ) -> rx.Component:
-    keep = rx.button(keep_label, variant="soft", color_scheme="gray")
-    if on_cancel is not None:
-        keep = rx.button(keep_label, variant="soft", color_scheme="gray", on_click=on_cancel)
+    cancel = {} if on_cancel is None else {"on_click": on_cancel}
+    keep = rx.button(keep_label, variant="soft", color_scheme="gray", **cancel)
     return rx.alert_dialog.content(
         rx.alert_dialog.title(title),
         rx.alert_dialog.description(description),

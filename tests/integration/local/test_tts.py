@@ -21,6 +21,19 @@ SHORT = "We cannot afford a new contract this quarter."
 REPLY = f"Thanks for calling. {SHORT} Please email me the proposal."
 
 
+def best_of_three(
+    piper: LocalSpeechSynthesizer, audio: bytes, rate: int, good_enough: float
+) -> list[float]:
+    """Word error rates of REPLY heard back, taking new takes until one is good enough (three
+    at most). Piper samples noise: a take now and then is misheard ("email me" as "see you mail
+    me", seen once in CI)."""
+    errors = [word_error_rate(REPLY, transcript_text(transcribe(audio, rate)))]
+    while errors[-1] > good_enough and len(errors) < 3:
+        again = b"".join(piper.synthesize_stream(REPLY, sample_rate=rate))
+        errors.append(word_error_rate(REPLY, transcript_text(transcribe(again, rate))))
+    return errors
+
+
 def test_piper_speaks_24k_pcm_that_transcribes_back_to_the_text(
     piper: LocalSpeechSynthesizer,
 ) -> None:
@@ -38,12 +51,7 @@ def test_piper_speaks_24k_pcm_that_transcribes_back_to_the_text(
     assert first_chunk_at < total
     assert all(len(chunk) % 2 == 0 for chunk in chunks)
     assert 3 < len(audio) / 2 / 24_000 < 10
-    # Piper samples noise: a take now and then is misheard ("email me" as "see you mail me",
-    # seen once in CI). The best of three takes must be near perfect.
-    errors = [word_error_rate(REPLY, transcript_text(transcribe(audio, 24_000)))]
-    while errors[-1] > 0.1 and len(errors) < 3:
-        again = b"".join(piper.synthesize_stream(REPLY))
-        errors.append(word_error_rate(REPLY, transcript_text(transcribe(again, 24_000))))
+    errors = best_of_three(piper, audio, 24_000, 0.1)
     assert min(errors) <= 0.1, errors
 
 
@@ -51,10 +59,7 @@ def test_piper_speaks_phone_rate_audio(piper: LocalSpeechSynthesizer) -> None:
     audio = b"".join(piper.synthesize_stream(REPLY, sample_rate=8_000))
 
     assert speech_segments(audio, 8_000)
-    errors = [word_error_rate(REPLY, transcript_text(transcribe(audio, 8_000)))]
-    while errors[-1] > 0.25 and len(errors) < 3:  # the best of three takes (see above)
-        again = b"".join(piper.synthesize_stream(REPLY, sample_rate=8_000))
-        errors.append(word_error_rate(REPLY, transcript_text(transcribe(again, 8_000))))
+    errors = best_of_three(piper, audio, 8_000, 0.25)
     assert min(errors) <= 0.25, errors
 
 
